@@ -15,8 +15,15 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
-from pydantic import model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from dataops_spiders.cleaners import CLEANERS
 
@@ -182,7 +189,8 @@ class CrawlSpec(_Strict):
     deny: tuple[str, ...] = ()  # URL regexes that exclude a link
     item_urls: tuple[str, ...] = ()  # URL regexes of item pages (classification, first)
     listing_urls: tuple[str, ...] = ()  # URL regexes of listing pages
-    max_depth: int | None = Field(6, ge=0)
+    max_depth: int | None = Field(6, ge=0)  # links away from a start URL; pagination is free
+    max_pagination: int | None = Field(500, ge=0)  # pages followed along one pagination chain
     max_pages: int | None = Field(None, ge=1)
     sitemaps: bool = False  # discover sitemaps from robots.txt and read them
 
@@ -383,7 +391,8 @@ def parse_template(text: str, source: str = "<string>") -> IntentTemplate:
 def template_dirs() -> list[Path]:
     """Where template names are looked up: $DATAOPS_TEMPLATE_DIRS, ./templates, the shipped ones."""
     dirs = [Path(p) for p in os.environ.get("DATAOPS_TEMPLATE_DIRS", "").split(os.pathsep) if p]
-    return [*dirs, Path.cwd() / "templates", PROJECT_ROOT / "templates"]
+    candidates = [*dirs, Path.cwd() / "templates", PROJECT_ROOT / "templates"]
+    return list(dict.fromkeys(p.resolve() for p in candidates))
 
 
 def resolve_template_path(ref: str) -> Path:

@@ -1,0 +1,301 @@
+"""IntentSpider: the one generic spider. A template says what to crawl; pipelines do the rest.
+
+    scrapy crawl intent -a template=generic_product -a start_urls=https://shop.example/
+    scrapy crawl intent -a template=templates/shop.yml -a max_pages=200 -a strategy=navigation
+
+Arguments: template (path or name, required), start_urls (comma-separated), urls_file (one URL per
+line), max_pages, max_depth, strategy (full | navigation | pagination_only | direct_item),
+run_dir (where records, graph and summary go; default runs/<template>/<UTC time>).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import scrapy
+from scrapy.exceptions import IgnoreRequest, UsageError
+from scrapy.http import TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.gz import gunzip, gzip_magic_number
+from scrapy.utils.sitemap import Sitemap
+from w3lib.url import canonicalize_url
+
+from dataops_spiders import signals
+from dataops_spiders.items import PageItem
+from dataops_spiders.links import Link, discover_links, normalize_url, roles_to_follow
+from dataops_spiders.templates import STRATEGIES, TemplateError, load_template
+
+HTML_TYPES = (b"text/html", b"application/xhtml+xml")
+MAX_SITEMAP_DEPTH = 3
+
+
+def _split_urls(value: str | None) -> list[str]:
+    return [u.strip() for u in re.split(r"[,\s]+", value or "") if u.strip()]
+
+
+def _positive_int(name: str, value) -> int | None:
+    if value in (None, ""):
+        return None
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise UsageError(f"-a {name}= takes a whole number, got {value!r}") from None
+    if number < 0:
+        raise UsageError(f"-a {name}= must not be negative, got {number}")
+    return number
+
+
+class IntentSpider(scrapy.Spider):
+    name = "intent"
+
+    def __init__(
+        self,
+        template: str | None = None,
+        start_urls: str | None = None,
+        urls_file: str | None = None,
+        max_pages=None,
+        max_depth=None,
+        strategy: str | None = None,
+        run_dir: str | None = None,
+        *args,
+        **kwargs,
+    ):
+        super().__init__(*args, **kwargs)
+        if not template:
+            raise UsageError("IntentSpider needs a template: -a template=PATH_OR_NAME")
+        try:
+            self.template = load_template(template)
+        except TemplateError as exc:
+            raise UsageError(f"template {template!r} cannot be used:\n{exc}") from None
+        crawl = self.template.crawl
+        urls = _split_urls(start_urls)
+        if urls_file:
+            try:
+                urls += _split_urls(Path(urls_file).read_text(encoding="utf-8"))
+            except OSError as exc:
+                raise UsageError(f"-a urls_file={urls_file}: {exc.strerror}") from None
+        self.start_urls = urls or list(self.template.start_urls)
+        bad = [u for u in self.start_urls if urlsplit(u).scheme not in ("http", "https")]
+        if bad:
+            raise UsageError(f"start URLs must be absolute http(s) URLs: {', '.join(bad)}")
+        if not self.start_urls:
+            raise UsageError(
+                f"template {self.template.name!r} has no start_urls; give some with "
+                "-a start_urls=URL[,URL...] or -a urls_file=FILE"
+            )
+        self.strategy = strategy or crawl.strategy
+        if self.strategy not in STRATEGIES:
+            raise UsageError(f"-a strategy= takes one of {', '.join(STRATEGIES)}, got {strategy!r}")
+        self.max_pages = _positive_int("max_pages", max_pages) or crawl.max_pages
+        given_depth = _positive_int("max_depth", max_depth)
+        self.max_depth = given_depth if given_depth is not None else crawl.max_depth
+        # Host names only: Scrapy's offsite filter compares hosts without their port.
+        self.allowed_domains = [d.lower() for d in self.template.allowed_domains] or sorted(
+            {urlsplit(u).hostname for u in self.start_urls if urlsplit(u).hostname}
+        )
+        self._allow = [re.compile(p) for p in crawl.allow]
+        self._deny = [re.compile(p) for p in crawl.deny]
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+        self.run_dir = str(Path(run_dir or Path("runs") / self.template.name / stamp).resolve())
+        self._scheduled: set[str] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        # Settings stay writable until from_crawler returns: give this run's choices to the
+        # components built after it (feeds, crawl graph, run summary).
+        settings = crawler.settings
+        settings.set("DATAOPS_RUN_DIR", spider.run_dir, priority="spider")
+        # Depth is ours to count (pagination does not make a page deeper): Scrapy's would cut
+        # page 7 of a long category listing.
+        settings.set("DEPTH_LIMIT", 0, priority="spider")
+        if spider.template.crawl.sitemaps and spider.strategy != "direct_item":
+            crawler.signals.connect(spider.robots_parsed, signal=signals.robots_parsed)
+        return spider
+
+    def is_allowed_host(self, url: str) -> bool:
+        host = (urlsplit(url).hostname or "").lower()
+        return any(host == d or host.endswith("." + d) for d in self.allowed_domains)
+
+    # ------------------------------------------------------------------ start
+
+    async def start(self):
+        for url in self.start_urls:
+            request = self._request(normalize_url(url), "start", "", None, depth=0)
+            if request is not None:
+                yield request
+
+    # ------------------------------------------------------------------ pages
+
+    def parse(self, response):
+        arrived_as = response.meta.get("dataops_link", {}).get("kind", "start")
+        if not isinstance(response, TextResponse) or not self._is_html(response):
+            self.crawler.stats.inc_value("dataops/non_html_skipped")
+            self.logger.info("Not HTML, nothing to extract: %s (%s)", response.url,
+                             response.headers.get("Content-Type", b"?").decode("latin-1"))
+            return
+        yield self._page_item(response, arrived_as)
+        roles = roles_to_follow(self.strategy, arrived_as)
+        if not roles:
+            return
+        for link in discover_links(response, self.template):
+            if link.role in roles:
+                request = self._follow(response, link)
+                if request is not None:
+                    yield request
+
+    def _page_item(self, response, arrived_as: str) -> PageItem:
+        return PageItem(
+            url=response.url,
+            status=response.status,
+            headers={
+                k.decode("latin-1"): v[0].decode("latin-1")
+                for k, v in response.headers.items()
+                if v
+            },
+            body=response.body,
+            encoding=None,  # the cleaning layer detects it (header, meta, BOM, content)
+            depth=response.meta.get("dataops_depth", 0),
+            referer=response.meta.get("dataops_link", {}).get("from"),
+            fetched_via=response.meta.get("dataops_fetched_via", "static"),
+            fetched_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            timings={"download_latency": response.meta.get("download_latency")},
+            page_kind=self._known_kind(response.url, arrived_as),
+        )
+
+    def _known_kind(self, url: str, arrived_as: str) -> str | None:
+        """The page's kind when the template or the strategy already says; None: classify it."""
+        crawl = self.template.crawl
+        if any(re.search(p, url) for p in crawl.item_urls):
+            return "item"
+        if any(re.search(p, url) for p in crawl.listing_urls):
+            return "listing"
+        if self.strategy == "direct_item" and arrived_as == "start":
+            return "item"
+        return None
+
+    @staticmethod
+    def _is_html(response) -> bool:
+        content_type = response.headers.get("Content-Type", b"text/html").lower()
+        return any(t in content_type for t in HTML_TYPES)
+
+    # ------------------------------------------------------------------ following
+
+    def _follow(self, response, link: Link):
+        depth = response.meta.get("dataops_depth", 0)
+        chain = response.meta.get("dataops_pagination", 0)
+        if link.role == "pagination":
+            chain += 1
+            limit = self.template.crawl.max_pagination
+            if limit is not None and chain > limit:
+                self._skip(link.url, response.url, "max_pagination", depth, link.role, link.anchor)
+                return None
+        else:
+            depth, chain = depth + 1, 0
+        return self._request(link.url, link.role, link.anchor, response.url, depth, chain)
+
+    def _skip(self, url: str, referer: str | None, reason: str, depth: int, kind: str, anchor: str):
+        self.crawler.stats.inc_value(f"dataops/skipped/{reason}")
+        self.crawler.signals.send_catch_log(
+            signal=signals.url_skipped, url=url, referer=referer, reason=reason, depth=depth,
+            kind=kind, anchor=anchor,
+        )
+
+    def _request(
+        self, url: str, kind: str, anchor: str, referer: str | None, depth: int, chain: int = 0
+    ):
+        if self.allowed_domains and not self.is_allowed_host(url):
+            self._skip(url, referer, "offsite", depth, kind, anchor)
+            return None
+        if kind != "start":
+            if self._deny and any(p.search(url) for p in self._deny):
+                self._skip(url, referer, "denied_by_pattern", depth, kind, anchor)
+                return None
+            if self._allow and not any(p.search(url) for p in self._allow):
+                self._skip(url, referer, "not_allowed_by_pattern", depth, kind, anchor)
+                return None
+            if self.max_depth is not None and depth > self.max_depth:
+                self._skip(url, referer, "max_depth", depth, kind, anchor)
+                return None
+        fingerprint = canonicalize_url(url)
+        if fingerprint not in self._scheduled:
+            if self.max_pages is not None and len(self._scheduled) >= self.max_pages:
+                self._skip(url, referer, "max_pages", depth, kind, anchor)
+                return None
+            self._scheduled.add(fingerprint)
+        # Already scheduled URLs still go to the scheduler: its dupefilter drops them, and the
+        # crawl graph records the edge from this page.
+        return scrapy.Request(
+            url,
+            callback=self.parse,
+            errback=self.on_error,
+            meta={
+                "dataops_link": {"kind": kind, "anchor": anchor, "from": referer},
+                "dataops_depth": depth,
+                "dataops_pagination": chain,
+            },
+            # pagination first keeps the frontier small: listings before the items they list
+            priority=1 if kind == "pagination" else 0,
+        )
+
+    # ------------------------------------------------------------------ sitemaps
+
+    def robots_parsed(self, netloc: str, sitemaps: list[str], crawl_delay):
+        """The robots middleware read a host's robots.txt: crawl the sitemaps it lists."""
+        for url in sitemaps:
+            if not self.is_allowed_host(url):
+                continue
+            self.crawler.engine.crawl(
+                scrapy.Request(
+                    url, callback=self.parse_sitemap, errback=self.on_error, priority=5,
+                    meta={"dataops_link": {"kind": "sitemap", "anchor": "",
+                                           "from": f"http://{netloc}/robots.txt"},
+                          "sitemap_depth": 0},
+                )
+            )
+
+    def parse_sitemap(self, response):
+        body = response.body
+        if gzip_magic_number(response):
+            try:
+                body = gunzip(body, max_size=self.settings.getint("DOWNLOAD_MAXSIZE"))
+            except Exception as exc:  # corrupt or too large: say so, crawl the rest
+                self.logger.warning("Unreadable sitemap %s: %s", response.url, exc)
+                return
+        try:
+            sitemap = Sitemap(body)
+        except Exception as exc:  # lxml raises XMLSyntaxError and friends on broken sitemaps
+            self.logger.warning("Unreadable sitemap %s: %s", response.url, exc)
+            return
+        depth = response.meta.get("sitemap_depth", 0)
+        for entry in sitemap:
+            loc = entry.get("loc")
+            if not loc:
+                continue
+            if sitemap.type == "sitemapindex":
+                if depth < MAX_SITEMAP_DEPTH:
+                    yield scrapy.Request(
+                        loc, callback=self.parse_sitemap, errback=self.on_error,
+                        meta={"dataops_link": {"kind": "sitemap", "anchor": "", "from": response.url},
+                              "sitemap_depth": depth + 1},
+                    )
+                continue
+            self.crawler.stats.inc_value("dataops/sitemap_urls")
+            request = self._request(normalize_url(loc), "sitemap", "", response.url, depth=1)
+            if request is not None:
+                yield request
+
+    # ------------------------------------------------------------------ failures
+
+    def on_error(self, failure):
+        request = failure.request
+        if failure.check(IgnoreRequest) and not failure.check(HttpError):
+            return  # a deliberate skip (robots, offsite redirect): already recorded as such
+        self.crawler.stats.inc_value("dataops/pages_failed")
+        self.logger.warning("Could not fetch %s: %s", request.url, failure.getErrorMessage())
+        self.crawler.signals.send_catch_log(
+            signal=signals.page_failed, request=request, failure=failure
+        )
