@@ -19,9 +19,23 @@ from dataops_spiders.templates import IntentTemplate
 
 # Query parameters that identify a visit, not a page: dropping them stops endless duplicates.
 TRACKING_PARAMS = (
-    "utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "gclid", "fbclid",
-    "msclkid", "mc_cid", "mc_eid", "sessionid", "session_id", "sid", "phpsessid", "jsessionid",
-    "ref", "ref_",
+    "utm_source",
+    "utm_medium",
+    "utm_campaign",
+    "utm_term",
+    "utm_content",
+    "gclid",
+    "fbclid",
+    "msclkid",
+    "mc_cid",
+    "mc_eid",
+    "sessionid",
+    "session_id",
+    "sid",
+    "phpsessid",
+    "jsessionid",
+    "ref",
+    "ref_",
 )
 # Binary or non-page resources that never hold a record (same spirit as LinkExtractor's list).
 SKIPPED_EXTENSIONS = re.compile(
@@ -36,9 +50,24 @@ PAGINATION_TEXT = re.compile(
     r"\s*[›»→>]*\s*$",
     re.I,
 )
-PAGE_NUMBER_URL = re.compile(r"(?:[?&](?:page|p|pg|paged|start|offset)=\d+|/page/\d+/?$|/p\d+/?$)", re.I)
-NAV_TOKENS = {"nav", "navbar", "navigation", "menu", "breadcrumb", "breadcrumbs", "categories",
-              "category", "sidebar", "subnav", "facets", "filters", "departments"}
+PAGE_NUMBER_URL = re.compile(
+    r"(?:[?&](?:page|p|pg|paged|start|offset)=\d+|/page/\d+/?$|/p\d+/?$)", re.I
+)
+NAV_TOKENS = {
+    "nav",
+    "navbar",
+    "navigation",
+    "menu",
+    "breadcrumb",
+    "breadcrumbs",
+    "categories",
+    "category",
+    "sidebar",
+    "subnav",
+    "facets",
+    "filters",
+    "departments",
+}
 PAGER_TOKENS = {"pagination", "pager", "paging", "pages", "page-numbers", "nav-links"}
 CHROME_TAGS = {"header", "footer"}
 CHROME_TOKENS = {"footer", "site-footer", "header", "site-header", "topbar", "cookie", "legal"}
@@ -54,7 +83,9 @@ class Link:
 
 def normalize_url(url: str) -> str:
     """Drop the fragment and tracking parameters; the fingerprint canonicalises the rest."""
-    url = url_query_cleaner(safe_url_string(url), TRACKING_PARAMS, remove=True, keep_fragments=False)
+    url = url_query_cleaner(
+        safe_url_string(url), TRACKING_PARAMS, remove=True, keep_fragments=False
+    )
     return url
 
 
@@ -65,30 +96,54 @@ def _tokens(element) -> set[str]:
     return tokens
 
 
-def _context_role(anchor) -> str | None:
-    """What the anchor's ancestors say about it: pager, navigation, page chrome, or nothing."""
-    for element in anchor.iterancestors():
-        tag = element.tag if isinstance(element.tag, str) else ""
-        tokens = _tokens(element)
-        if tokens & PAGER_TOKENS:
-            return "pagination"
-        if tag == "nav" or tokens & NAV_TOKENS or element.get("role") == "navigation":
-            return "navigate"
-        if tag in CHROME_TAGS or tokens & CHROME_TOKENS:
-            return "other"
-        if tag in ("main", "article", "body"):
-            return None
-    return None
+_UNDECIDED = object()
 
 
-def guess_role(anchor, url: str) -> str:
+def _own_verdict(element):
+    """What an element says about the links inside it; _UNDECIDED passes its parent's on."""
+    tag = element.tag
+    if not element.attrib and tag not in ("nav", "main", "article", "body", *CHROME_TAGS):
+        return _UNDECIDED  # most elements: nothing to read, nothing to compute
+    tokens = _tokens(element)
+    if tokens & PAGER_TOKENS:
+        return "pagination"
+    if tag == "nav" or tokens & NAV_TOKENS or element.get("role") == "navigation":
+        return "navigate"
+    if tag in CHROME_TAGS or tokens & CHROME_TOKENS:
+        return "other"
+    if tag in ("main", "article", "body"):
+        return None
+    return _UNDECIDED
+
+
+def anchors_in_context(root) -> list[tuple[object, str | None]]:
+    """Every <a>/<area> with an href, with what its nearest telling ancestor says about it
+    (pager, navigation, page chrome, or None): one walk down the tree, not one walk up per link."""
+    found = []
+    stack = [(root, None)]
+    while stack:
+        element, context = stack.pop()
+        tag = element.tag
+        if not isinstance(tag, str):  # comments, processing instructions
+            continue
+        if tag in ("a", "area") and element.get("href"):
+            found.append((element, context))
+        verdict = _own_verdict(element)
+        inside = context if verdict is _UNDECIDED else verdict
+        stack.extend((child, inside) for child in reversed(element))
+    return found
+
+
+def guess_role(anchor, url: str, context: str | None) -> str:
     text = " ".join(anchor.itertext()).strip()
     rel = (anchor.get("rel") or "").lower().split()
-    if "next" in rel or "prev" in rel or PAGINATION_TEXT.match(text) or (
-        (anchor.get("aria-label") or "").lower().startswith("next")
+    if (
+        "next" in rel
+        or "prev" in rel
+        or PAGINATION_TEXT.match(text)
+        or ((anchor.get("aria-label") or "").lower().startswith("next"))
     ):
         return "pagination"
-    context = _context_role(anchor)
     if context == "pagination" or (text.isdigit() and PAGE_NUMBER_URL.search(url)):
         return "pagination"
     if context is not None:
@@ -141,10 +196,11 @@ def discover_links(response, template: IntentTemplate) -> list[Link]:
                     if url:
                         links.setdefault(url, Link(url, rule.role, _anchor_text(anchor)))
     else:
-        for anchor in _anchors(response):
+        root = response.selector.root
+        for anchor, context in anchors_in_context(root) if hasattr(root, "iter") else []:
             url = _absolute(response, anchor.get("href"))
             if url and url not in links:
-                links[url] = Link(url, guess_role(anchor, url), _anchor_text(anchor))
+                links[url] = Link(url, guess_role(anchor, url, context), _anchor_text(anchor))
         for href in response.xpath("//link[@rel='next']/@href").getall():
             url = _absolute(response, href)
             if url:

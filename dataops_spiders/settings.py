@@ -7,6 +7,8 @@ them per run with `-s NAME=VALUE`, or through Scrapyd's `setting=NAME=VALUE`.
 BOT_NAME = "dataops"
 SPIDER_MODULES = ["dataops_spiders.spiders"]
 NEWSPIDER_MODULE = "dataops_spiders.spiders"
+# Our `scrapy crawl` checks the intent spider's arguments before starting a crawler.
+COMMANDS_MODULE = "dataops_spiders.commands"
 
 # ---------------------------------------------------------------- politeness and fetching
 # Identify honestly; robots.txt rules for "DataOpsSpiders" apply to us.

@@ -111,7 +111,12 @@ def resolve_field(spec: FieldSpec, candidates: list[Candidate], base_url: str) -
         if not coerced.ok:
             continue
         errors = validate(coerced.value, spec.validate_)
-        entry = {**candidate.as_dict(), "value": coerced.value, "valid": not errors, "errors": errors}
+        entry = {
+            **candidate.as_dict(),
+            "value": coerced.value,
+            "valid": not errors,
+            "errors": errors,
+        }
         identity = (repr(coerced.value), candidate.kind)
         if identity not in seen and len(kept) < MAX_CANDIDATES_KEPT:
             seen.add(identity)
@@ -187,6 +192,8 @@ def extract_records(page: Page, template: IntentTemplate) -> list[dict[str, Any]
 
         intent = get_intent(template.intent)
     scopes = record_scopes(page, template)
+    if scopes is None and template.intent == "listing":
+        return []  # a listing intent's records are its entries; a page without any has none
     canonical = canonical_url(page)
     records = []
     for index, scope in enumerate(scopes if scopes else [None]):
@@ -250,8 +257,19 @@ def extract_page(item: dict[str, Any], template: IntentTemplate) -> dict[str, An
 class ExtractionPipeline:
     """Runs `extract_page` in the worker pool; drops pages that hold no record."""
 
-    PAYLOAD_KEYS = ("url", "status", "headers", "html", "cleaned_html", "main_text", "fetched_at",
-                    "page_kind", "depth", "referer", "fetched_via")
+    PAYLOAD_KEYS = (
+        "url",
+        "status",
+        "headers",
+        "html",
+        "cleaned_html",
+        "main_text",
+        "fetched_at",
+        "page_kind",
+        "depth",
+        "referer",
+        "fetched_via",
+    )
 
     def __init__(self, crawler):
         from dataops_spiders.workers import WorkerPool

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin
 
+from scrapy import exceptions as scrapy_exceptions
 from scrapy import signals as scrapy_signals
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.exceptions import IgnoreRequest
@@ -52,6 +53,28 @@ class RobotsProfile:
     sitemaps: tuple[str, ...] = ()
     crawl_delay: float | None = None  # as robots.txt states it for our user agent
     applied_delay: float | None = None  # the slot delay floor we enforce (capped), if any
+
+
+# Network failures fetching robots.txt are expected on the open web; Scrapy logs each with a full
+# traceback. The message alone ("Connection refused", "DNS lookup failed") says everything.
+_NETWORK_ERRORS = (
+    scrapy_exceptions.DownloadConnectionRefusedError,
+    scrapy_exceptions.CannotResolveHostError,
+    scrapy_exceptions.DownloadTimeoutError,
+    scrapy_exceptions.DownloadFailedError,
+    scrapy_exceptions.ResponseDataLossError,
+)
+
+
+class _NetworkErrorsOnOneLine(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and isinstance(record.exc_info[1], _NETWORK_ERRORS):
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
+logging.getLogger("scrapy.downloadermiddlewares.robotstxt").addFilter(_NetworkErrorsOnOneLine())
 
 
 class RobotsMiddleware(RobotsTxtMiddleware):

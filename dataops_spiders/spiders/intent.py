@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import scrapy
-from scrapy.exceptions import IgnoreRequest, UsageError
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.gz import gunzip, gzip_magic_number
@@ -25,27 +24,17 @@ from w3lib.url import canonicalize_url
 
 from dataops_spiders import signals
 from dataops_spiders.items import PageItem
-from dataops_spiders.links import Link, discover_links, normalize_url, roles_to_follow
-from dataops_spiders.templates import STRATEGIES, TemplateError, load_template
+from dataops_spiders.links import (
+    PAGE_NUMBER_URL,
+    Link,
+    discover_links,
+    normalize_url,
+    roles_to_follow,
+)
+from dataops_spiders.spiders.arguments import parse_arguments
 
 HTML_TYPES = (b"text/html", b"application/xhtml+xml")
 MAX_SITEMAP_DEPTH = 3
-
-
-def _split_urls(value: str | None) -> list[str]:
-    return [u.strip() for u in re.split(r"[,\s]+", value or "") if u.strip()]
-
-
-def _positive_int(name: str, value) -> int | None:
-    if value in (None, ""):
-        return None
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise UsageError(f"-a {name}= takes a whole number, got {value!r}") from None
-    if number < 0:
-        raise UsageError(f"-a {name}= must not be negative, got {number}")
-    return number
 
 
 class IntentSpider(scrapy.Spider):
@@ -64,42 +53,22 @@ class IntentSpider(scrapy.Spider):
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
-        if not template:
-            raise UsageError("IntentSpider needs a template: -a template=PATH_OR_NAME")
-        try:
-            self.template = load_template(template)
-        except TemplateError as exc:
-            raise UsageError(f"template {template!r} cannot be used:\n{exc}") from None
+        arguments = parse_arguments(
+            template, start_urls, urls_file, max_pages, max_depth, strategy, run_dir
+        )
+        self.template = arguments.template
+        self.start_urls = arguments.start_urls
+        self.strategy = arguments.strategy
+        self.max_pages = arguments.max_pages
+        self.max_depth = arguments.max_depth
+        self.run_dir = arguments.run_dir
         crawl = self.template.crawl
-        urls = _split_urls(start_urls)
-        if urls_file:
-            try:
-                urls += _split_urls(Path(urls_file).read_text(encoding="utf-8"))
-            except OSError as exc:
-                raise UsageError(f"-a urls_file={urls_file}: {exc.strerror}") from None
-        self.start_urls = urls or list(self.template.start_urls)
-        bad = [u for u in self.start_urls if urlsplit(u).scheme not in ("http", "https")]
-        if bad:
-            raise UsageError(f"start URLs must be absolute http(s) URLs: {', '.join(bad)}")
-        if not self.start_urls:
-            raise UsageError(
-                f"template {self.template.name!r} has no start_urls; give some with "
-                "-a start_urls=URL[,URL...] or -a urls_file=FILE"
-            )
-        self.strategy = strategy or crawl.strategy
-        if self.strategy not in STRATEGIES:
-            raise UsageError(f"-a strategy= takes one of {', '.join(STRATEGIES)}, got {strategy!r}")
-        self.max_pages = _positive_int("max_pages", max_pages) or crawl.max_pages
-        given_depth = _positive_int("max_depth", max_depth)
-        self.max_depth = given_depth if given_depth is not None else crawl.max_depth
         # Host names only: Scrapy's offsite filter compares hosts without their port.
         self.allowed_domains = [d.lower() for d in self.template.allowed_domains] or sorted(
             {urlsplit(u).hostname for u in self.start_urls if urlsplit(u).hostname}
         )
         self._allow = [re.compile(p) for p in crawl.allow]
         self._deny = [re.compile(p) for p in crawl.deny]
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-        self.run_dir = str(Path(run_dir or Path("runs") / self.template.name / stamp).resolve())
         self._scheduled: set[str] = set()
 
     @classmethod
@@ -134,8 +103,11 @@ class IntentSpider(scrapy.Spider):
         arrived_as = response.meta.get("dataops_link", {}).get("kind", "start")
         if not isinstance(response, TextResponse) or not self._is_html(response):
             self.crawler.stats.inc_value("dataops/non_html_skipped")
-            self.logger.info("Not HTML, nothing to extract: %s (%s)", response.url,
-                             response.headers.get("Content-Type", b"?").decode("latin-1"))
+            self.logger.info(
+                "Not HTML, nothing to extract: %s (%s)",
+                response.url,
+                response.headers.get("Content-Type", b"?").decode("latin-1"),
+            )
             return
         yield self._page_item(response, arrived_as)
         roles = roles_to_follow(self.strategy, arrived_as)
@@ -187,7 +159,9 @@ class IntentSpider(scrapy.Spider):
     def _follow(self, response, link: Link):
         depth = response.meta.get("dataops_depth", 0)
         chain = response.meta.get("dataops_pagination", 0)
-        if link.role == "pagination":
+        # Pagination is free of depth only when the URL says it is a page number: a "next
+        # month" link of an endless calendar is pagination-like but must stay bounded by depth.
+        if link.role == "pagination" and PAGE_NUMBER_URL.search(link.url):
             chain += 1
             limit = self.template.crawl.max_pagination
             if limit is not None and chain > limit:
@@ -200,8 +174,13 @@ class IntentSpider(scrapy.Spider):
     def _skip(self, url: str, referer: str | None, reason: str, depth: int, kind: str, anchor: str):
         self.crawler.stats.inc_value(f"dataops/skipped/{reason}")
         self.crawler.signals.send_catch_log(
-            signal=signals.url_skipped, url=url, referer=referer, reason=reason, depth=depth,
-            kind=kind, anchor=anchor,
+            signal=signals.url_skipped,
+            url=url,
+            referer=referer,
+            reason=reason,
+            depth=depth,
+            kind=kind,
+            anchor=anchor,
         )
 
     def _request(
@@ -250,10 +229,18 @@ class IntentSpider(scrapy.Spider):
                 continue
             self.crawler.engine.crawl(
                 scrapy.Request(
-                    url, callback=self.parse_sitemap, errback=self.on_error, priority=5,
-                    meta={"dataops_link": {"kind": "sitemap", "anchor": "",
-                                           "from": f"http://{netloc}/robots.txt"},
-                          "sitemap_depth": 0},
+                    url,
+                    callback=self.parse_sitemap,
+                    errback=self.on_error,
+                    priority=5,
+                    meta={
+                        "dataops_link": {
+                            "kind": "sitemap",
+                            "anchor": "",
+                            "from": f"http://{netloc}/robots.txt",
+                        },
+                        "sitemap_depth": 0,
+                    },
                 )
             )
 
@@ -278,9 +265,13 @@ class IntentSpider(scrapy.Spider):
             if sitemap.type == "sitemapindex":
                 if depth < MAX_SITEMAP_DEPTH:
                     yield scrapy.Request(
-                        loc, callback=self.parse_sitemap, errback=self.on_error,
-                        meta={"dataops_link": {"kind": "sitemap", "anchor": "", "from": response.url},
-                              "sitemap_depth": depth + 1},
+                        loc,
+                        callback=self.parse_sitemap,
+                        errback=self.on_error,
+                        meta={
+                            "dataops_link": {"kind": "sitemap", "anchor": "", "from": response.url},
+                            "sitemap_depth": depth + 1,
+                        },
                     )
                 continue
             self.crawler.stats.inc_value("dataops/sitemap_urls")

@@ -1,0 +1,76 @@
+"""Run `scrapy crawl intent` as a user would (a child process) and read back what it left."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class CrawlResult:
+    run_dir: Path
+    returncode: int
+    log: str
+
+    @property
+    def records(self) -> list[dict]:
+        path = self.run_dir / "records.jsonl"
+        if not path.exists():
+            return []
+        return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+    @property
+    def summary(self) -> dict:
+        return json.loads((self.run_dir / "summary.json").read_text())
+
+    @property
+    def nodes(self) -> dict[str, dict]:
+        lines = (self.run_dir / "graph" / "nodes.jsonl").read_text().splitlines()
+        return {n["url"]: n for n in map(json.loads, lines)}
+
+    @property
+    def edges(self) -> list[dict]:
+        lines = (self.run_dir / "graph" / "edges.jsonl").read_text().splitlines()
+        return [json.loads(line) for line in lines]
+
+    def records_by_url(self) -> dict[str, dict]:
+        return {r["source_url"]: r for r in self.records}
+
+
+def crawl(
+    template: str,
+    run_dir: Path,
+    *args: str,
+    start_urls: str | None = None,
+    settings: dict | None = None,
+    timeout: int = 240,
+) -> CrawlResult:
+    """`scrapy crawl intent -a template=… -a run_dir=…` plus `-a` args (`name=value`)."""
+    command = [
+        sys.executable,
+        "-m",
+        "scrapy",
+        "crawl",
+        "intent",
+        "-a",
+        f"template={template}",
+        "-a",
+        f"run_dir={run_dir}",
+    ]
+    if start_urls:
+        command += ["-a", f"start_urls={start_urls}"]
+    for arg in args:
+        command += ["-a", arg]
+    for name, value in {"LOG_LEVEL": "INFO", **(settings or {})}.items():
+        command += ["-s", f"{name}={value}"]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
+    )
+    return CrawlResult(run_dir=run_dir, returncode=done.returncode, log=done.stderr)
