@@ -465,8 +465,11 @@ def compact_record(record: dict[str, Any]) -> dict[str, Any]:
             "source": field["source"],
             "valid": field["valid"],
             "reasons": field["reasons"],
-            **({"errors": field["errors"]} if field["value"] is not None and field["errors"]
-               else {}),
+            **(
+                {"errors": field["errors"]}
+                if field["value"] is not None and field["errors"]
+                else {}
+            ),
             **({"alternatives": others[:MAX_ALTERNATIVES]} if others else {}),
         }
     return {**record, "fields": fields}

@@ -223,7 +223,7 @@ def extract_records(page: Page, template: IntentTemplate) -> list[dict[str, Any]
 
 
 def classify_page(page: Page, template: IntentTemplate, known: str | None) -> Classification:
-    """Item page, listing or other: what the spider already knows (URL patterns), else the intent."""
+    """Item page, listing or other: what the spider knows (URL patterns), else the intent says."""
     if known:
         return Classification(known, 1.0, "template URL pattern or direct_item start URL")
     if template.intent == "custom":

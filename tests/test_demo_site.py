@@ -1,7 +1,5 @@
 """The fixture site behaves as documented in server.py; content.py is its ground truth."""
 
-# ruff: noqa: RUF001 - the site's 404 page uses a typographic apostrophe
-
 from __future__ import annotations
 
 import hashlib

@@ -110,9 +110,8 @@ def test_all_true_keeps_every_match_for_list_fields():
 
 
 def test_cleaners_apply_to_rule_and_field():
-    t = template(
-        '  name:\n    extract:\n      - css: "h1::text"\n        clean: [upper]\n    clean: [digits]\n'
-    )
+    rules = '      - css: "h1::text"\n        clean: [upper]\n'
+    t = template(f"  name:\n    extract:\n{rules}    clean: [digits]\n")
     assert field(extract_records(page("<h1>Model 7 b</h1>"), t), "name")["value"] == "7"
 
 

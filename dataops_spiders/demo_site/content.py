@@ -11,8 +11,6 @@ decimal strings ("1299.00"); dates are ISO dates ("2026-03-04"); availability is
 unavailable"; it means the same). `edition_diff()` gives the differences between two editions.
 """
 
-# ruff: noqa: RUF001 - typographic dashes, quotes and arrows are real page text
-
 from __future__ import annotations
 
 import random

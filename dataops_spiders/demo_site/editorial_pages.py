@@ -1,7 +1,5 @@
 """Journal (blog), careers (jobs), the endless events calendar and the mis-encoded help page."""
 
-# ruff: noqa: RUF001, RUF003 - typographic dashes, quotes and arrows are real page text
-
 from __future__ import annotations
 
 import calendar as calendar_module

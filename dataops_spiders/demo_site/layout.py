@@ -4,8 +4,6 @@ It is deliberately as noisy as a real shop: a promo bar, a mini cart with its ow
 form, a cookie banner, tracking and widget scripts, and a footer full of links.
 """
 
-# ruff: noqa: RUF001 - typographic dashes, quotes and arrows are real page text
-
 from __future__ import annotations
 
 import json

@@ -7,8 +7,6 @@ a mini cart in the header, SKUs in a "SKU:" line, an "Item #" caption, a spec ta
 label/value table.
 """
 
-# ruff: noqa: RUF001 - typographic dashes, quotes and arrows are real page text
-
 from __future__ import annotations
 
 from decimal import Decimal

@@ -1,8 +1,6 @@
 """Shop pages around the products: home, catalogue listings, the huge printable catalogue,
 private (robots-disallowed) pages, the cart, the about page and the error pages."""
 
-# ruff: noqa: RUF001 - typographic dashes, quotes and arrows are real page text
-
 from __future__ import annotations
 
 from dataops_spiders.demo_site import vocabulary as words
