@@ -16,6 +16,8 @@ from scrapy.exceptions import UsageError
 
 from dataops_spiders.templates import STRATEGIES, IntentTemplate, TemplateError, load_template
 
+DATASET_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
 
 @dataclass(frozen=True)
 class CrawlArguments:
@@ -25,6 +27,7 @@ class CrawlArguments:
     max_pages: int | None
     max_depth: int | None
     run_dir: str
+    dataset: str  # the dataset this run versions (default: the template's name)
 
 
 def _split_urls(value: str | None) -> list[str]:
@@ -51,6 +54,7 @@ def parse_arguments(
     max_depth=None,
     strategy: str | None = None,
     run_dir: str | None = None,
+    dataset: str | None = None,
     **_other,
 ) -> CrawlArguments:
     """Resolve the spider's arguments against its template; UsageError says what is wrong."""
@@ -79,6 +83,11 @@ def parse_arguments(
     strategy = strategy or crawl.strategy
     if strategy not in STRATEGIES:
         raise UsageError(f"-a strategy= takes one of {', '.join(STRATEGIES)}, got {strategy!r}")
+    if dataset is not None and not DATASET_NAME.match(dataset):
+        raise UsageError(
+            f"-a dataset= takes a name of letters, digits, '.', '_' or '-' (at most 64), "
+            f"got {dataset!r}"
+        )
     given_depth = _positive_int("max_depth", max_depth)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     return CrawlArguments(
@@ -88,4 +97,5 @@ def parse_arguments(
         max_pages=_positive_int("max_pages", max_pages) or crawl.max_pages,
         max_depth=given_depth if given_depth is not None else crawl.max_depth,
         run_dir=str(Path(run_dir or Path("runs") / loaded.name / stamp).resolve()),
+        dataset=dataset or loaded.name,
     )

@@ -5,7 +5,8 @@
 
 Arguments: template (path or name, required), start_urls (comma-separated), urls_file (one URL per
 line), max_pages, max_depth, strategy (full | navigation | pagination_only | direct_item),
-run_dir (where records, graph and summary go; default runs/<template>/<UTC time>).
+run_dir (where records, graph and summary go; default runs/<template>/<UTC time>), dataset
+(the dataset this run versions; default: the template name).
 """
 
 from __future__ import annotations
@@ -49,12 +50,13 @@ class IntentSpider(scrapy.Spider):
         max_depth=None,
         strategy: str | None = None,
         run_dir: str | None = None,
+        dataset: str | None = None,
         *args,
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
         arguments = parse_arguments(
-            template, start_urls, urls_file, max_pages, max_depth, strategy, run_dir
+            template, start_urls, urls_file, max_pages, max_depth, strategy, run_dir, dataset
         )
         self.template = arguments.template
         self.start_urls = arguments.start_urls
@@ -62,6 +64,7 @@ class IntentSpider(scrapy.Spider):
         self.max_pages = arguments.max_pages
         self.max_depth = arguments.max_depth
         self.run_dir = arguments.run_dir
+        self.dataset = arguments.dataset
         crawl = self.template.crawl
         # Host names only: Scrapy's offsite filter compares hosts without their port.
         self.allowed_domains = [d.lower() for d in self.template.allowed_domains] or sorted(
