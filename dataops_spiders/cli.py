@@ -48,7 +48,9 @@ def template_validate(files: tuple[str, ...], as_json: bool) -> None:
         else:
             results[ref] = []
             if not as_json:
-                click.echo(f"{loaded.source}: ok ({loaded.intent}, {len(loaded.fields)} field rules)")
+                click.echo(
+                    f"{loaded.source}: ok ({loaded.intent}, {len(loaded.fields)} field rules)"
+                )
     if as_json:
         _echo_json(results)
     if any(results.values()):
@@ -97,8 +99,17 @@ def summary(run_dir: str, as_json: bool) -> None:
 
 def run_crawl(template_ref: str, urls: list[str], run_dir: str, extra: list[str]) -> int:
     """Run `scrapy crawl intent` in a child process (a Twisted reactor cannot restart)."""
-    command = [sys.executable, "-m", "scrapy", "crawl", "intent", "-a", f"template={template_ref}",
-               "-a", f"run_dir={run_dir}"]
+    command = [
+        sys.executable,
+        "-m",
+        "scrapy",
+        "crawl",
+        "intent",
+        "-a",
+        f"template={template_ref}",
+        "-a",
+        f"run_dir={run_dir}",
+    ]
     if urls:
         command += ["-a", "start_urls=" + ",".join(urls)]
     command += extra
@@ -108,10 +119,13 @@ def run_crawl(template_ref: str, urls: list[str], run_dir: str, extra: list[str]
 
 @main.command()
 @click.argument("template_ref")
-@click.option("--url", "urls", multiple=True, help="Start URL (repeatable); default: the template's.")
+@click.option(
+    "--url", "urls", multiple=True, help="Start URL (repeatable); default: the template's."
+)
 @click.option("--max-pages", type=click.IntRange(min=1), help="Stop after this many pages.")
-@click.option("--strategy", type=click.Choice(["full", "navigation", "pagination_only",
-                                               "direct_item"]))
+@click.option(
+    "--strategy", type=click.Choice(["full", "navigation", "pagination_only", "direct_item"])
+)
 @click.option("--run-dir", type=click.Path(file_okay=False), help="Where outputs go.")
 @click.option("-s", "--set", "settings", multiple=True, help="Scrapy setting NAME=VALUE.")
 def crawl(template_ref, urls, max_pages, strategy, run_dir, settings) -> None:
@@ -147,8 +161,12 @@ def _print_summary(run_dir: str) -> None:
 
 
 @main.command()
-@click.option("--max-pages", type=click.IntRange(min=1), default=None,
-              help="Stop after this many pages (default: the whole demo site).")
+@click.option(
+    "--max-pages",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Stop after this many pages (default: the whole demo site).",
+)
 @click.option("--run-dir", type=click.Path(file_okay=False), default=None)
 def demo(max_pages: int | None, run_dir: str | None) -> None:
     """Serve the bundled demo shop on 127.0.0.1, crawl it with the demo template, summarise."""
@@ -159,7 +177,7 @@ def demo(max_pages: int | None, run_dir: str | None) -> None:
         run_dir = str(Path(run_dir or Path("runs") / "demo").resolve())
         extra = ["-a", f"max_pages={max_pages}"] if max_pages else []
         template_path = str(PROJECT_ROOT / "templates" / "demo_catalogue.yml")
-        code = run_crawl(template_path, [site.url], run_dir, extra + ["-s", "LOG_LEVEL=WARNING"])
+        code = run_crawl(template_path, [site.url], run_dir, [*extra, "-s", "LOG_LEVEL=WARNING"])
     _print_summary(run_dir)
     sys.exit(code)
 

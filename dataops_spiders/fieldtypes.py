@@ -18,7 +18,9 @@ from dataops_spiders.templates import Validators
 _TRUE = {"true", "yes", "y", "1", "on", "instock", "in stock", "available"}
 _FALSE = {"false", "no", "n", "0", "off", "outofstock", "out of stock", "unavailable"}
 _BLANK_LINES = re.compile(r"\n\s*\n\s*(\n\s*)+")
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$")
+_ISO_DATE = re.compile(
+    r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$"
+)
 
 
 @dataclass(frozen=True)
@@ -69,7 +71,9 @@ def parse_date(raw: Any) -> str | None:
             return parsed.date().isoformat() if len(text) == 10 else parsed.isoformat()
     import dateparser
 
-    parsed = dateparser.parse(text, settings={"STRICT_PARSING": False, "PREFER_DAY_OF_MONTH": "first"})
+    parsed = dateparser.parse(
+        text, settings={"STRICT_PARSING": False, "PREFER_DAY_OF_MONTH": "first"}
+    )
     if parsed is None:
         return None
     has_time = bool(re.search(r"\d{1,2}:\d{2}", text))
@@ -122,12 +126,16 @@ def _price(value: Any, _: str) -> Coerced:
         return Coerced(None, False, f"no price in {str(value)[:40]!r}")
     if number < 0:
         return Coerced(str(number), False, "negative price")
-    return Coerced(f"{number:.2f}" if number == number.quantize(Decimal("0.01")) else str(number), True)
+    return Coerced(
+        f"{number:.2f}" if number == number.quantize(Decimal("0.01")) else str(number), True
+    )
 
 
 def _date(value: Any, _: str) -> Coerced:
     parsed = parse_date(value)
-    return Coerced(parsed, parsed is not None, None if parsed else f"not a date: {str(value)[:40]!r}")
+    return Coerced(
+        parsed, parsed is not None, None if parsed else f"not a date: {str(value)[:40]!r}"
+    )
 
 
 def _url(value: Any, base_url: str) -> Coerced:

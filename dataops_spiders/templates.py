@@ -111,7 +111,9 @@ class ExtractionRule(_Strict):
         if self.kind == "regex" and isinstance(self.group, int):
             groups = re.compile(self.expr).groups
             if self.group > groups:
-                raise ValueError(f"regex {self.expr!r} has {groups} group(s), rule asks for {self.group}")
+                raise ValueError(
+                    f"regex {self.expr!r} has {groups} group(s), rule asks for {self.group}"
+                )
         return self
 
     @field_validator("clean")
@@ -372,7 +374,9 @@ def parse_template(text: str, source: str = "<string>") -> IntentTemplate:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else None
         problem = getattr(exc, "problem", None) or str(exc)
-        raise TemplateError([TemplateProblem(source, line, "", f"invalid YAML: {problem}")]) from None
+        raise TemplateError(
+            [TemplateProblem(source, line, "", f"invalid YAML: {problem}")]
+        ) from None
     if node is None or not isinstance(data, dict):
         raise TemplateError([TemplateProblem(source, 1, "", "a template is a YAML mapping")])
     problems = _duplicate_keys(node, source)

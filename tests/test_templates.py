@@ -65,8 +65,14 @@ def test_a_valid_template_loads_with_its_rules_in_order():
             "templates/shop.yml:23 fields.price.extract[1]: unknown rule 'csss'",
         ),
         (GOOD.replace("type: price", "type: money"), "templates/shop.yml:19 fields.price.type:"),
-        (GOOD.replace('css: ".sku::text"', 'xpath: "//span["'), "fields.sku.extract[0]: invalid xpath"),
-        (GOOD.replace("Price: ([0-9.,]+)", "Price: ([0-9"), "fields.price.extract[2]: invalid regex"),
+        (
+            GOOD.replace('css: ".sku::text"', 'xpath: "//span["'),
+            "fields.sku.extract[0]: invalid xpath",
+        ),
+        (
+            GOOD.replace("Price: ([0-9.,]+)", "Price: ([0-9"),
+            "fields.price.extract[2]: invalid regex",
+        ),
         (GOOD.replace("strategy: navigation", "strategy: everything"), "crawl.strategy:"),
         (GOOD.replace("key: [sku]", "key: [ean]"), "records.key names 'ean', which is not a field"),
         (GOOD.replace("max_depth: 3", "max_depth: 3\n  colour: red"), "crawl.colour: unknown key"),
@@ -116,7 +122,9 @@ def test_cli_validate_prints_problems_and_fails(tmp_path):
     good.write_text(GOOD)
     run = subprocess.run(
         [sys.executable, "-m", "dataops_spiders.cli", "template", "validate", str(good), str(bad)],
-        capture_output=True, text=True, cwd=ROOT,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
     )
     assert run.returncode == 1
     assert f"{bad}:23 fields.price.extract[1]: unknown rule 'csss'" in run.stderr

@@ -1,4 +1,4 @@
-"""At spider close: what the run did, in numbers a person reads, logged and saved as summary.json."""
+"""At spider close: what the run did, in numbers a person reads; logged, saved as summary.json."""
 
 from __future__ import annotations
 
@@ -18,8 +18,11 @@ def build_summary(stats: dict, spider, outputs: list[str]) -> dict:
     records = stats.get("dataops/records", 0)
     confidence_sum = stats.get("dataops/record_confidence_sum", 0.0)
     low = {k.removeprefix(LOW_PREFIX): v for k, v in stats.items() if k.startswith(LOW_PREFIX)}
-    skipped = {k.removeprefix("dataops/skipped/"): v for k, v in stats.items()
-               if k.startswith("dataops/skipped/")}
+    skipped = {
+        k.removeprefix("dataops/skipped/"): v
+        for k, v in stats.items()
+        if k.startswith("dataops/skipped/")
+    }
     return {
         "template": spider.template.name,
         "intent": spider.template.intent,
@@ -31,8 +34,11 @@ def build_summary(stats: dict, spider, outputs: list[str]) -> dict:
         "pages_failed": stats.get("dataops/pages_failed", 0),
         "pages_skipped_by_robots": stats.get("dataops/robots_forbidden", 0),
         "pages_skipped": skipped,
-        "pages_by_kind": {k.removeprefix("dataops/pages/"): v for k, v in stats.items()
-                          if k.startswith("dataops/pages/")},
+        "pages_by_kind": {
+            k.removeprefix("dataops/pages/"): v
+            for k, v in stats.items()
+            if k.startswith("dataops/pages/")
+        },
         "records": records,
         "mean_confidence": round(confidence_sum / records, 3) if records else None,
         "low_confidence_fields": dict(sorted(low.items(), key=lambda kv: -kv[1])),
@@ -55,7 +61,7 @@ def render_summary(summary: dict) -> str:
         f"records           {summary['records']}",
         f"mean confidence   {summary['mean_confidence']}",
         f"low-confidence    {summary['low_confidence_field_count']} field(s): {low}",
-        f"took              {summary['elapsed_seconds']} s, finish reason {summary['finish_reason']}",
+        f"took              {summary['elapsed_seconds']} s ({summary['finish_reason']})",
         f"output            {', '.join(summary['outputs'])}",
     ]
     return "\n".join(lines)
