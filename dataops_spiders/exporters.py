@@ -11,6 +11,9 @@ from typing import Any
 from itemadapter import ItemAdapter
 from scrapy.exporters import CsvItemExporter, JsonItemExporter, JsonLinesItemExporter
 
+from dataops_spiders.exports.tabular import cell_value
+from dataops_spiders.exports.writers import csv_cell
+
 
 def records_of(item: Any) -> list[Any]:
     adapter = ItemAdapter(item)
@@ -20,15 +23,15 @@ def records_of(item: Any) -> list[Any]:
 
 
 def flat_record(record: dict[str, Any]) -> dict[str, Any]:
-    """One spreadsheet row: identity columns, then each field's value and confidence."""
+    """One spreadsheet row: identity columns, then each field's value and confidence, every
+    cell neutralised against formula injection as in dataset exports."""
     row = {
-        "source_url": record.get("source_url"),
-        "record_key": record.get("record_key"),
+        "source_url": csv_cell(record.get("source_url")),
+        "record_key": csv_cell(record.get("record_key")),
         "record_confidence": record.get("record_confidence"),
     }
     for name, field in (record.get("fields") or {}).items():
-        value = field.get("value")
-        row[name] = "; ".join(map(str, value)) if isinstance(value, list) else value
+        row[name] = csv_cell(cell_value(field.get("value"), field.get("type")))
         row[f"{name}_confidence"] = field.get("confidence")
     return row
 

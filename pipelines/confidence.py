@@ -461,6 +461,7 @@ def compact_record(record: dict[str, Any]) -> dict[str, Any]:
         ]
         fields[name] = {
             "value": field["value"],
+            "type": field.get("type"),
             "confidence": field["confidence"],
             "source": field["source"],
             "valid": field["valid"],
