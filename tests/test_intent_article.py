@@ -13,13 +13,9 @@ from dataops_spiders.demo_site import content as demo_content
 from dataops_spiders.demo_site.editorial_pages import render_article, render_blog_index
 from dataops_spiders.fieldtypes import coerce
 from dataops_spiders.intents import get_intent
-from dataops_spiders.intents.article import (
-    names_in_byline,
-    title_without_site,
-    trafilatura_text,
-    url_date,
-    written_date,
-)
+from dataops_spiders.intents.bylines import names_in_byline
+from dataops_spiders.intents.dates import url_date, written_date
+from dataops_spiders.intents.titles import title_without_site
 from dataops_spiders.page import Page
 
 ARTICLE_URL = "https://www.dailyplanet.example/news/uk/2023/11/02/storm-ciaran-batters-south-coast"
@@ -451,7 +447,6 @@ def test_main_text_extraction_never_touches_the_network(monkeypatch):
 
     monkeypatch.setattr(socket.socket, "connect", refuse)
     monkeypatch.setattr(socket, "getaddrinfo", refuse)
-    trafilatura_text.cache_clear()
     found, page = article(NEWS_PAGE, ARTICLE_URL)
     assert found["articleBody"][0].source == "article:text:trafilatura"
     assert get_intent("article").classify(page).kind == "item"

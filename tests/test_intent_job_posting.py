@@ -11,15 +11,7 @@ from hypothesis import strategies as st
 from dataops_spiders.demo_site import content as demo_content
 from dataops_spiders.demo_site.editorial_pages import render_job, render_jobs_index
 from dataops_spiders.fieldtypes import coerce
-from dataops_spiders.intents import get_intent
-from dataops_spiders.intents.job_posting import (
-    amounts,
-    employment_types,
-    location_from_schema,
-    salaries_in,
-    salary_from_schema,
-    split_job_title,
-)
+from dataops_spiders.intents import get_intent, job_values
 from dataops_spiders.intents.listing import ListingIntent
 from dataops_spiders.page import Page
 
@@ -354,7 +346,7 @@ def test_each_job_card_scoped_by_the_listing_gives_its_own_fields():
     ],
 )  # fmt: skip
 def test_salary_from_schema(salary, text):
-    assert salary_from_schema(salary) == text
+    assert job_values.salary_from_schema(salary) == text
 
 
 @pytest.mark.parametrize(
@@ -367,14 +359,14 @@ def test_salary_from_schema(salary, text):
     ],
 )
 def test_salaries_in_text(text, found):
-    assert salaries_in(text) == found
+    assert job_values.salaries_in(text) == found
 
 
 def test_amounts_understand_thousands_separators_and_k():
-    assert amounts("$90,000 - $110,000 a year") == [90000, 110000]
-    assert amounts("65.000 € – 78.000 €") == [65000, 78000]
-    assert amounts("£35k–£45k") == [35000, 45000]
-    assert amounts("$19.50 an hour") == [19]
+    assert job_values.amounts("$90,000 - $110,000 a year") == [90000, 110000]
+    assert job_values.amounts("65.000 € – 78.000 €") == [65000, 78000]
+    assert job_values.amounts("£35k–£45k") == [35000, 45000]
+    assert job_values.amounts("$19.50 an hour") == [19]
 
 
 @pytest.mark.parametrize(
@@ -392,7 +384,7 @@ def test_amounts_understand_thousands_separators_and_k():
     ],
 )
 def test_employment_types(text, code):
-    assert employment_types(text) == code
+    assert job_values.employment_types(text) == code
 
 
 @pytest.mark.parametrize(
@@ -404,20 +396,20 @@ def test_employment_types(text, code):
     ],
 )
 def test_split_job_title(title, parts):
-    assert split_job_title(title) == parts
+    assert job_values.split_job_title(title) == parts
 
 
 def test_locations_read_as_job_boards_show_them():
     place = {"@type": "Place", "address": {"addressLocality": "Berlin", "addressRegion": "BE",
                                            "addressCountry": "DE"}}  # fmt: skip
-    assert location_from_schema({"jobLocation": place}, {}) == "Berlin, Germany"
+    assert job_values.location_from_schema({"jobLocation": place}, {}) == "Berlin, Germany"
     remote = {
         "jobLocationType": "TELECOMMUTE",
         "applicantLocationRequirements": {"@type": "Country", "name": "US"},
     }
-    assert location_from_schema(remote, {}) == "Remote (United States)"
+    assert job_values.location_from_schema(remote, {}) == "Remote (United States)"
     two = {"jobLocation": [place, {"address": "Hamburg"}]}
-    assert location_from_schema(two, {}) == "Berlin, Germany; Hamburg"
+    assert job_values.location_from_schema(two, {}) == "Berlin, Germany; Hamburg"
 
 
 # ------------------------------------------------------ the demo site's careers, every job

@@ -13,7 +13,7 @@ from dataops_spiders.demo_site.product_page import render_product
 from dataops_spiders.demo_site.shop_pages import render_listing
 from dataops_spiders.fieldtypes import coerce
 from dataops_spiders.intents import get_intent
-from dataops_spiders.intents.listing import PRICE_RE
+from dataops_spiders.intents.currencies import PRICE_RE
 from dataops_spiders.page import Page
 
 SHOP_URL = "https://shop.example/running-shoes"

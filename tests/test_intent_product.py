@@ -15,14 +15,10 @@ from parsel import Selector
 from dataops_spiders.demo_site import content as demo_content
 from dataops_spiders.demo_site.product_page import render_product
 from dataops_spiders.intents import get_intent
-from dataops_spiders.intents.product import (
-    AVAILABILITY_NAMES,
-    ProductIntent,
-    currency_code,
-    currency_of_symbol,
-    gtin_check_digit_ok,
-    normalize_availability,
-)
+from dataops_spiders.intents.availability import AVAILABILITY_NAMES, normalize_availability
+from dataops_spiders.intents.currencies import currency_code, currency_of_symbol
+from dataops_spiders.intents.identifiers import gtin_check_digit_ok
+from dataops_spiders.intents.product import ProductIntent
 from dataops_spiders.page import Page
 from dataops_spiders.templates import load_template
 from pipelines.extraction import resolve_field

@@ -6,250 +6,61 @@ offer: the <h1>, "Label: value" pairs in several languages ("Location:", "Salary
 "Closing date:"), elements classed as company/location/salary, salary amounts with their period,
 employment-type chips ("Full-time") and the main text. employmentType is given as schema.org's
 (Google's) enumeration — FULL_TIME, PART_TIME, CONTRACTOR, TEMPORARY, INTERN, VOLUNTEER,
-PER_DIEM, OTHER — so that "Full-time" on the page and FULL_TIME in JSON-LD agree.
+PER_DIEM, OTHER — so that "Full-time" on the page and FULL_TIME in JSON-LD agree
+(`job_values` reads those texts).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from typing import Any, ClassVar
+from typing import ClassVar
 
-from dataops_spiders.cleaners import collapse_whitespace
-from dataops_spiders.intents.article import (
-    DATE_RE,
-    TITLE_SEPARATOR,
-    Layout,
-    clean_value,
-    drop_leading_headline,
-    html_to_text,
-    jsonld_index,
-    labelled_dates,
-    main_text,
-    meta_named,
-    names_of,
-    opengraph,
-    page_layout,
-    primary_entities,
-    resolve,
-    short_texts,
-    site_names,
-    time_elements,
-    title_without_site,
-    word_count,
-    written_date,
-)
 from dataops_spiders.intents.base import Intent
-from dataops_spiders.intents.listing import (
-    PRICE_RE,
-    Found,
-    absolute_url,
-    class_tokens,
-    class_tokens_of,
-    entry_candidates,
-    listing_evidence,
-    node_text,
+from dataops_spiders.intents.dates import DATE_RE, labelled_dates, time_elements, written_date
+from dataops_spiders.intents.entities import clean_value, html_to_text, names_of, primary_entities
+from dataops_spiders.intents.entries import listing_evidence
+from dataops_spiders.intents.found import Found
+from dataops_spiders.intents.job_values import (
+    PERIOD_RE,
+    amounts,
+    employment_types,
+    location_from_schema,
+    salaries_in,
+    salary_from_schema,
+    split_job_title,
 )
-from dataops_spiders.intents.structured import find_entities, get_path
+from dataops_spiders.intents.labels import label_pairs
+from dataops_spiders.intents.listing import entry_candidates
+from dataops_spiders.intents.main_text import main_text, word_count
+from dataops_spiders.intents.structured import (
+    find_entities,
+    get_path,
+    jsonld_index,
+    meta_named,
+    opengraph,
+    resolve,
+)
+from dataops_spiders.intents.text_layout import (
+    TextLayout,
+    page_text_layout,
+    scope_text_layout,
+    short_texts,
+)
+from dataops_spiders.intents.titles import (
+    TITLE_SEPARATOR,
+    drop_leading_headline,
+    site_names,
+    title_without_site,
+)
+from dataops_spiders.intents.urls import absolute_url
+from dataops_spiders.intents.visible import class_tokens, class_tokens_of, node_text
 from dataops_spiders.page import Page
 from dataops_spiders.records import Candidate, Classification
 from dataops_spiders.templates import FieldSpec
 
 JOB_TYPES = {"JobPosting"}
-
-# ------------------------------------------------------------------------- employment type
-
-# Words people write, per schema.org employmentType value (en, de, fr, es, it, nl).
-_EMPLOYMENT_WORDS: tuple[tuple[str, str], ...] = (
-    ("FULL_TIME", r"full[\s-]?time|vollzeit|temps plein|tiempo completo|jornada completa|"
-                  r"tempo pieno|voltijd"),
-    ("PART_TIME", r"part[\s-]?time|teilzeit|temps partiel|tiempo parcial|media jornada|"
-                  r"tempo parziale|deeltijd"),
-    ("INTERN", r"intern(?:ship)?|praktikum|stage|prácticas|practicas|tirocinio|stagiair"),
-    ("TEMPORARY", r"temporary|temp|seasonal|fixed[\s-]term|befristet|cdd|temporal|"
-                  r"tempo determinato|tijdelijk"),
-    # "permanent contract" and "fixed-term contract" say nothing about contracting
-    ("CONTRACTOR", r"(?<!permanent )(?<!fixed-term )(?<!fixed term )contract(?:or)?|"
-                   r"freelance(?:r)?|freiberuflich|indépendant|autónomo"),
-    ("VOLUNTEER", r"volunteer|ehrenamt(?:lich)?|bénévol(?:e|at)|voluntariado|volontariato"),
-    ("PER_DIEM", r"per[\s-]diem"),
-)  # fmt: skip
-_EMPLOYMENT_RES = tuple(
-    (name, re.compile(rf"\b(?:{rx})\b", re.I)) for name, rx in _EMPLOYMENT_WORDS
-)
-EMPLOYMENT_TYPES = {name for name, _ in _EMPLOYMENT_WORDS} | {"OTHER"}
-
-
-def employment_types(text: str) -> str | None:
-    """schema.org employmentType values in a text: "Full-time, Contract" → FULL_TIME, CONTRACTOR."""
-    key = re.sub(r"[\s-]+", "_", text.strip()).upper()
-    if key in EMPLOYMENT_TYPES:
-        return key
-    found = {}
-    for name, pattern in _EMPLOYMENT_RES:
-        match = pattern.search(text)
-        if match:
-            found[name] = match.start()
-    return ", ".join(sorted(found, key=found.get)) or None
-
-
-# --------------------------------------------------------------------------------- salaries
-
-_PERIODS = {
-    "HOUR": "an hour", "DAY": "a day", "WEEK": "a week", "MONTH": "a month", "YEAR": "a year",
-}  # fmt: skip
-_SYMBOLS = {"USD": "$", "EUR": "\u20ac", "GBP": "\u00a3", "JPY": "\u00a5", "INR": "\u20b9",
-            "CAD": "CA$", "AUD": "A$"}  # fmt: skip
-_AMOUNT = rf"(?:{PRICE_RE.pattern})(?:\s?[kK]\b)?"
-_DASHES = "-\u2013\u2014"
-# How often a salary is paid: "a year", "per annum", "/hr", "pro Jahr", "par mois", "p.a."
-_PERIOD = (
-    r"(?:a|an|per|/|pro|par|por|al)\s*(?:year|yr|annum|month|mo|week|wk|day|hour|hr|jahr|monat|"
-    r"stunde|an|mois|heure|año|mes|hora)\b|p\.?a\.?|annually|yearly|monthly|hourly"
-)
-_PERIOD_RE = re.compile(_PERIOD, re.I)
-# "$90,000 - $110,000 a year", "£35k to £45k per annum", "Up to €60.000 brutto", "$25 an hour"
-SALARY_RE = re.compile(
-    rf"(?:(?:up to|from|starting at|bis zu|ab|jusqu'à|hasta|desde)\s+)?{_AMOUNT}"
-    rf"(?:\s*(?:[{_DASHES}]|to|bis|à|a)\s*(?:{_AMOUNT}|\d[\d.,]*\s?[kK]?))?"
-    rf"(?:\s*(?:{_PERIOD})|\s+(?:brutto|gross))?",
-    re.I,
-)
-
-
-def _money(value: Any, currency: str) -> str:
-    number = float(str(value).replace(",", ""))
-    shown = f"{number:,.0f}" if number == int(number) else f"{number:,.2f}"
-    symbol = _SYMBOLS.get(currency.upper())
-    return f"{symbol}{shown}" if symbol else f"{shown} {currency}".strip()
-
-
-def salary_from_schema(value: Any) -> str | None:
-    """baseSalary (MonetaryAmount) as a person would write it: "$90,000 - $110,000 a year"."""
-    if isinstance(value, (int, float, str)):
-        return collapse_whitespace(str(value)) or None
-    if not isinstance(value, dict):
-        return None
-    currency = str(value.get("currency") or "")
-    amount = value.get("value")
-    unit = ""
-    try:
-        if isinstance(amount, dict):
-            unit = str(amount.get("unitText") or "")
-            low, high = amount.get("minValue"), amount.get("maxValue")
-            single = amount.get("value")
-            if low is not None and high is not None and str(low) != str(high):
-                text = f"{_money(low, currency)} - {_money(high, currency)}"
-            elif single is not None or low is not None or high is not None:
-                first = next(v for v in (single, low, high) if v is not None)
-                text = _money(first, currency)
-            else:
-                return None
-        elif amount is not None:
-            text = _money(amount, currency)
-        else:
-            return None
-    except ValueError:
-        return None
-    period = _PERIODS.get(unit.upper())
-    return f"{text} {period}" if period else text
-
-
-_NUMBER = re.compile(r"(\d(?:[\d.,\u00a0 ]*\d)?)\s?([kK])?(?![a-zA-Z])")
 # "Acme Corp · Berlin", "Acme Corp | Berlin", "Acme Corp - Berlin"
 _LINE_PARTS = re.compile("\\s+[\u00b7\u2022|\u2013\u2014-]\\s+")
-
-
-def amounts(text: str) -> list[int]:
-    """Whole amounts in a salary text, thousands separators and "k" understood: "£35k" → 35000."""
-    found = []
-    for digits, thousands in _NUMBER.findall(text):
-        # "60.000" and "60,000" group thousands; "19.50" has cents
-        whole = re.sub(r"[.,](\d{1,2})$", "", digits.strip())
-        number = int(re.sub(r"\D", "", whole) or 0)
-        found.append(number * 1000 if thousands else number)
-    return found
-
-
-def salaries_in(text: str) -> list[str]:
-    """Salary amounts in a text, those with a range or a period first."""
-    found = [m.group(0).strip() for m in SALARY_RE.finditer(text)]
-    ranged = re.compile(rf"\d\s*[{_DASHES}]")
-    return sorted(found, key=lambda s: not (_PERIOD_RE.search(s) or ranged.search(s)))
-
-
-# ---------------------------------------------------------------------------- job locations
-
-
-# Countries whose addresses are read "City, ST": elsewhere a region code means little to readers.
-_REGION_COUNTRIES = {"US", "CA", "AU"}
-
-
-def country_name(code: str) -> str:
-    """English name of an ISO 3166 country code (babel comes with trafilatura); else as given."""
-    if not re.fullmatch(r"[A-Za-z]{2}", code):
-        return code
-    from babel import Locale
-
-    return Locale("en").territories.get(code.upper(), code)
-
-
-def _address_value(value: Any, index: dict) -> str:
-    value = resolve(value, index)
-    if isinstance(value, dict):
-        value = value.get("name") or ""
-    return clean_value(value) if value else ""
-
-
-def _place_text(place: Any, index: dict) -> str | None:
-    """A Place as job boards show it: "Portland, OR", "Berlin, Germany"."""
-    place = resolve(place, index)
-    if isinstance(place, str):
-        return collapse_whitespace(place) or None
-    if not isinstance(place, dict):
-        return None
-    address = resolve(place.get("address"), index)
-    if isinstance(address, str):
-        return collapse_whitespace(address) or None
-    if not isinstance(address, dict):
-        return clean_value(place.get("name") or "") or None
-    city = _address_value(address.get("addressLocality"), index)
-    region = _address_value(address.get("addressRegion"), index)
-    country = _address_value(address.get("addressCountry"), index)
-    if city and region and country.upper() in _REGION_COUNTRIES:
-        return f"{city}, {region}"
-    parts = [city or region, country_name(country) if country else ""]
-    return ", ".join(dict.fromkeys(p for p in parts if p)) or None
-
-
-def location_from_schema(entity: dict, index: dict) -> str | None:
-    """jobLocation as readable text; remote jobs say "Remote (United States)"."""
-    places = [p for p in (_place_text(v, index) for v in get_path(entity, "jobLocation")) if p]
-    if "TELECOMMUTE" in str(entity.get("jobLocationType") or "").upper():
-        regions = [
-            country_name(n)
-            for n in names_of(get_path(entity, "applicantLocationRequirements"), index)
-        ]
-        places.insert(0, f"Remote ({', '.join(regions)})" if regions else "Remote")
-    return "; ".join(dict.fromkeys(places)) or None
-
-
-_AT_EMPLOYER = re.compile(r"^(.*?)\s*\b(?:at|bei|chez|@)\s+(\S.*)$", re.I)
-_CAREERS = re.compile(
-    r"(?i)careers?|jobs?|karriere|stellen(?:angebote)?|emplois?|carrières?|empleos?|work"
-)
-
-
-def split_job_title(title: str) -> tuple[str, str | None]:
-    """("Senior Engineer", "Acme") from "Senior Engineer at Acme"; "Jobs at Acme" → ("", "Acme")."""
-    match = _AT_EMPLOYER.match(title)
-    if not match or len(match.group(2).split()) > 6:
-        return title, None
-    job, org = match.groups()
-    if not job or _CAREERS.fullmatch(job):
-        return "", org.strip()
-    return job.strip(f" |{_DASHES}"), org.strip()
-
 
 # ----------------------------------------------------------------------- labelled page values
 
@@ -281,28 +92,10 @@ _BARE_LABEL_RES = {
 _NEXT_LABEL = re.compile(rf"\s(?:{'|'.join(_LABELS.values())}|job type|type)\s*[{_COLON}]", re.I)
 
 
-def _label_pairs(layout: Layout) -> Iterator[tuple[str, str]]:
-    """(label, value) pairs: <dt>/<dd>, <th>/<td>, and a label element followed by its value."""
-    for el in layout.iter_visible("dt", "th"):
-        sibling = el.getnext()
-        if sibling is not None and sibling.tag in ("dd", "td"):
-            yield node_text(el), node_text(sibling)
-    for el in layout.iter_visible("strong", "b", "span", "label", "h3", "h4", "div"):
-        label = node_text(el)
-        if not label or len(label) > 40 or len(el):
-            continue
-        sibling = el.getnext()
-        tail = collapse_whitespace(el.tail or "")
-        if tail:
-            yield label, tail
-        elif sibling is not None and isinstance(sibling.tag, str):
-            yield label, node_text(sibling)
-
-
-def labelled_values(layout: Layout) -> dict[str, list[str]]:
+def labelled_values(layout: TextLayout) -> dict[str, list[str]]:
     """Values written after a label: "Location: Berlin", <dt>Salary</dt><dd>€60k</dd>."""
     values: dict[str, list[str]] = {name: [] for name in _LABELS}
-    for label, value in _label_pairs(layout):
+    for label, value in label_pairs(layout):
         for name, pattern in _BARE_LABEL_RES.items():
             if pattern.match(label) and value and len(value) <= 120:
                 values[name].append(value.strip(" :"))
@@ -334,7 +127,7 @@ def _head_words(el) -> set[str]:
     return {class_tokens_of(name)[-1] for name in raw if class_tokens_of(name)}
 
 
-def classed_values(layout: Layout) -> dict[str, list[str]]:
+def classed_values(layout: TextLayout) -> dict[str, list[str]]:
     """Short texts of elements classed as company, location, salary or employment type."""
     values: dict[str, list[str]] = {name: [] for name in _CLASS_WORDS}
     for el in layout.iter_visible():
@@ -357,7 +150,7 @@ def classed_values(layout: Layout) -> dict[str, list[str]]:
     return values
 
 
-def employment_chips(layout: Layout) -> list[str]:
+def employment_chips(layout: TextLayout) -> list[str]:
     """Short standalone texts that are just an employment type: "Full-time", "Contract"."""
     found = []
     for _, text in short_texts(layout, limit=30):
@@ -401,13 +194,13 @@ class JobPostingIntent(Intent):
     def candidates(self, page: Page, scope=None) -> dict[str, list[Candidate]]:
         found = Found(self.name)
         if scope is None:
-            layout = page_layout(page.selector.root, sidebars=True)
+            layout = page_text_layout(page, sidebars=True)
             self._structured(page, found)
             if layout.headline is not None:
                 found.add("title", node_text(layout.headline), "heuristic", "h1")
             self._head(page, layout, found)
         else:
-            layout = page_layout(scope.root, scoped=True)
+            layout = scope_text_layout(scope.root)
             found.take(
                 entry_candidates(scope.root, page.url, self.name), {"name": "title", "url": "url"}
             )
@@ -441,7 +234,7 @@ class JobPostingIntent(Intent):
             ]
             found.add_all("url", urls[:1], kind, "url")
 
-    def _head(self, page: Page, layout: Layout, found: Found) -> None:
+    def _head(self, page: Page, layout: TextLayout, found: Found) -> None:
         h1 = node_text(layout.headline) if layout.headline is not None else None
         names = site_names(page)
         titles = [("opengraph", "og:title", t) for t in opengraph(page, "og:title")]
@@ -462,7 +255,7 @@ class JobPostingIntent(Intent):
         for url in opengraph(page, "og:url"):
             found.add("url", absolute_url(page.url, url), "opengraph", "og:url")
 
-    def _visible(self, page: Page, layout: Layout, found: Found, scoped: bool) -> None:
+    def _visible(self, page: Page, layout: TextLayout, found: Found, scoped: bool) -> None:
         labelled = labelled_values(layout)
         classed = classed_values(layout)
         for name in ("hiringOrganization", "jobLocation"):
@@ -496,7 +289,7 @@ class JobPostingIntent(Intent):
             found.add("url", page.url, "heuristic", "page-url")
 
     @staticmethod
-    def _salaries(layout: Layout, labelled: dict, classed: dict, found: Found, scoped: bool):
+    def _salaries(layout: TextLayout, labelled: dict, classed: dict, found: Found, scoped: bool):
         """Salaries as the page shows them; a JSON-LD salary with the same amounts takes the
         page's wording ("per annum", not our "a year"), so that the two agree."""
         shown = [("text", "label", s) for v in labelled["baseSalary"] for s in salaries_in(v)][:1]
@@ -505,7 +298,7 @@ class JobPostingIntent(Intent):
         ]
         if not scoped or not shown:
             written = [s for _, t in short_texts(layout, limit=120) for s in salaries_in(t)]
-            shown += [("text", "salary-text", s) for s in written if _PERIOD_RE.search(s)][:1]
+            shown += [("text", "salary-text", s) for s in written if PERIOD_RE.search(s)][:1]
         structured = found.fields.pop("baseSalary", [])
         for candidate in structured:
             same = next((s for _, _, s in shown if amounts(s) == amounts(candidate.value)), None)
@@ -513,7 +306,7 @@ class JobPostingIntent(Intent):
         for kind, how, salary in shown:
             found.add("baseSalary", salary, kind, how)
 
-    def _description(self, page: Page, layout: Layout, found: Found) -> None:
+    def _description(self, page: Page, layout: TextLayout, found: Found) -> None:
         """The full description (JSON-LD, the page's description block, else its main text)
         before the short meta summaries."""
         summaries = [c for c in found.fields["description"] if c.kind in ("opengraph", "meta")]
@@ -543,8 +336,8 @@ class JobPostingIntent(Intent):
             )
         if entities:
             return Classification("item", 0.95, "schema.org JobPosting data")
-        layout = page_layout(page.selector.root, sidebars=True)
-        listing = listing_evidence(layout.root)
+        layout = page_text_layout(page, sidebars=True)
+        listing = listing_evidence(page)
         visible = node_text(layout.content)  # the page outside menus and footers
         words = word_count(visible)
         applies = bool(
