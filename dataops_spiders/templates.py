@@ -11,6 +11,8 @@ import hashlib
 import os
 import re
 from dataclasses import dataclass
+from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any, Literal
 
@@ -392,17 +394,40 @@ def parse_template(text: str, source: str = "<string>") -> IntentTemplate:
     return template
 
 
-def template_dirs() -> list[Path]:
-    """Where template names are looked up: $DATAOPS_TEMPLATE_DIRS, ./templates, the shipped ones."""
+SHIPPED_TEMPLATES = "shipped_templates"  # package data of dataops_spiders: a link to templates/
+
+
+def shipped_templates() -> Path | Traversable | None:
+    """The templates packaged with the code: a folder, or a folder inside a zipped Scrapyd egg."""
+    try:
+        folder = resources.files(__package__).joinpath(SHIPPED_TEMPLATES)
+    except (ModuleNotFoundError, OSError):  # loaded in a way that has no package resources
+        return None
+    return folder if folder.is_dir() else None
+
+
+def template_dirs() -> list[Path | Traversable]:
+    """Where template names are looked up: $DATAOPS_TEMPLATE_DIRS, ./templates, the shipped ones.
+
+    The shipped templates come last, from the package itself, so a crawl running from an egg on a
+    Scrapyd node (no templates/ folder beside it) still finds them by name.
+    """
     dirs = [Path(p) for p in os.environ.get("DATAOPS_TEMPLATE_DIRS", "").split(os.pathsep) if p]
     candidates = [*dirs, Path.cwd() / "templates", PROJECT_ROOT / "templates"]
-    return list(dict.fromkeys(p.resolve() for p in candidates))
+    found: list[Path | Traversable] = list(dict.fromkeys(p.resolve() for p in candidates))
+    shipped = shipped_templates()
+    if shipped is not None and not (isinstance(shipped, Path) and shipped.resolve() in found):
+        found.append(shipped)
+    return found
 
 
-def resolve_template_path(ref: str) -> Path:
+def resolve_template_path(ref: str) -> Path | Traversable:
     path = Path(ref)
     if path.is_file():
         return path
+    shipped = _shipped_by_location(ref)
+    if shipped is not None:
+        return shipped
     if not re.match(r"^[A-Za-z0-9_.-]+$", ref):
         raise TemplateError([TemplateProblem(ref, None, "", "no such template file")])
     for folder in template_dirs():
@@ -412,6 +437,14 @@ def resolve_template_path(ref: str) -> Path:
                 return candidate
     looked = ", ".join(str(d) for d in template_dirs())
     raise TemplateError([TemplateProblem(ref, None, "", f"no template by that name in {looked}")])
+
+
+def _shipped_by_location(ref: str) -> Traversable | None:
+    """A shipped template named by the location list_templates() gave (inside an egg, say)."""
+    shipped = shipped_templates()
+    if shipped is None or isinstance(shipped, Path):
+        return None  # a plain folder: its files are found as paths
+    return next((entry for entry in shipped.iterdir() if str(entry) == ref), None)
 
 
 def load_template(ref: str | os.PathLike) -> IntentTemplate:
@@ -424,11 +457,13 @@ def load_template(ref: str | os.PathLike) -> IntentTemplate:
     return parse_template(text, str(path))
 
 
-def list_templates() -> list[Path]:
-    seen: dict[str, Path] = {}
+def list_templates() -> list[Path | Traversable]:
+    """Every template reachable by name, the first of each name in template_dirs() order."""
+    seen: dict[str, Path | Traversable] = {}
     for folder in template_dirs():
         if folder.is_dir():
-            for path in sorted(folder.iterdir()):
-                if path.suffix in TEMPLATE_SUFFIXES and path.stem not in seen:
-                    seen[path.stem] = path
+            for path in sorted(folder.iterdir(), key=lambda entry: entry.name):
+                stem, suffix = os.path.splitext(path.name)
+                if suffix in TEMPLATE_SUFFIXES and stem not in seen and path.is_file():
+                    seen[stem] = path
     return list(seen.values())

@@ -6,6 +6,7 @@ one clear line and exit code 2 instead of a traceback from inside the crawler.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -17,6 +18,13 @@ from scrapy.exceptions import UsageError
 from dataops_spiders.templates import STRATEGIES, IntentTemplate, TemplateError, load_template
 
 DATASET_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
+def runs_root() -> Path:
+    """Where runs go by default: under $DATAOPS_DATA_DIR when set (Scrapyd jobs run in Scrapyd's
+    folder, so a relative path would scatter them), else ./runs."""
+    data_dir = os.environ.get("DATAOPS_DATA_DIR")
+    return Path(data_dir) / "runs" if data_dir else Path("runs")
 
 
 @dataclass(frozen=True)
@@ -96,6 +104,6 @@ def parse_arguments(
         strategy=strategy,
         max_pages=_positive_int("max_pages", max_pages) or crawl.max_pages,
         max_depth=given_depth if given_depth is not None else crawl.max_depth,
-        run_dir=str(Path(run_dir or Path("runs") / loaded.name / stamp).resolve()),
+        run_dir=str(Path(run_dir or runs_root() / loaded.name / stamp).resolve()),
         dataset=dataset or loaded.name,
     )
