@@ -71,7 +71,7 @@ def test_a_scheduled_crawl_runs_and_its_log_shows_the_records(node, finished_cra
     assert client.status(job) == "finished"
     assert client.status(job, project=PROJECT) == "finished"
 
-    tail = client.log(PROJECT, "intent", job, tail_bytes=6000)
+    tail = client.log(PROJECT, "intent", job, tail_bytes=30000)
     numbers = summary_numbers(tail)
     assert numbers["pages fetched"] > 1
     assert numbers["records"] > 0

@@ -175,12 +175,16 @@ class ScrapydClient:
         There is none while a job is pending, and after Scrapyd rotated it out (jobs_to_keep).
         """
         url = self.log_url(project, spider, job)
-        headers = {"Range": f"bytes=-{tail_bytes}"} if tail_bytes else {}
+        # A log still being written can change size while Twisted serves it, leaving stray bytes
+        # on a kept-alive connection that break the next answer: read logs on their own.
+        headers = {"Connection": "close"}
+        if tail_bytes:
+            headers["Range"] = f"bytes=-{tail_bytes}"
         response = self._request("GET", url, headers=headers)
-        if headers and response.status_code in (416, 500):
+        if tail_bytes and response.status_code in (416, 500):
             # Twisted's static files fail a suffix range longer than the file (500) or any range
             # of an empty one (416): such a log is small, fetch it whole.
-            response = self._request("GET", url)
+            response = self._request("GET", url, headers={"Connection": "close"})
         if response.status_code == 404:
             return None
         self._check_http(response)
