@@ -43,6 +43,7 @@ ITEM_PIPELINES = {
     "pipelines.cleaning.CleaningPipeline": 100,
     "pipelines.extraction.ExtractionPipeline": 200,
     "pipelines.confidence.ConfidencePipeline": 300,
+    "pipelines.versioning.VersioningPipeline": 400,
 }
 
 # ---------------------------------------------------------------- output
@@ -63,8 +64,9 @@ FEED_EXPORT_ENCODING = "utf-8"
 DATAOPS_RUN_DIR = None
 # Record the crawl graph (every URL a node, every discovered link an edge) ...
 DATAOPS_GRAPH = True
-# ... through this writer: any class with from_crawler, add_edge, write_nodes and close.
-DATAOPS_GRAPH_WRITER = "dataops_spiders.extensions.crawl_graph.JsonlGraphWriter"
+# ... through this writer: any class with from_crawler, add_edge, write_nodes and close. The
+# store's (the default) keeps it with the run; JsonlGraphWriter writes run_dir/graph/*.jsonl.
+DATAOPS_GRAPH_WRITER = "pipelines.versioning.StoreGraphWriter"
 # Raise a domain's download delay to its robots.txt Crawl-delay, capped at the maximum (seconds).
 DATAOPS_ROBOTS_CRAWL_DELAY = True
 DATAOPS_ROBOTS_MAX_CRAWL_DELAY = 30
@@ -73,3 +75,14 @@ DATAOPS_ROBOTS_MAX_CRAWL_DELAY = 30
 DATAOPS_WORKER_PROCESSES = None
 # Write summary.json in the run directory and log the run summary at close.
 DATAOPS_SUMMARY = True
+
+# ---------------------------------------------------------------- the store (versioned datasets)
+# Write each crawl as a new version of its dataset (-a dataset=NAME, default the template name).
+DATAOPS_STORE = True
+# Database URL; None takes $DATABASE_URL, else a SQLite file under $DATAOPS_DATA_DIR (./data).
+DATAOPS_DATABASE_URL = None
+# Records written per transaction while the crawl runs.
+DATAOPS_STORE_BATCH_SIZE = 500
+# Commit a version even when the crawl found no record (off: an empty crawl is more likely a
+# broken site or template than an empty dataset).
+DATAOPS_STORE_COMMIT_EMPTY = False

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -12,6 +13,20 @@ if str(PROJECT_ROOT) not in sys.path:  # importable without `pip install -e .`
     sys.path.insert(0, str(PROJECT_ROOT))
 
 from dataops_spiders.demo_site import SiteProcess  # noqa: E402 - needs the path above
+
+
+@pytest.fixture(scope="session", autouse=True)
+def isolated_data_dir(tmp_path_factory):
+    """Crawls started by the tests keep their store (SQLite) and runs in a temporary data
+    directory, never in the checkout's ./data or a database named by the environment."""
+    path = tmp_path_factory.mktemp("data")
+    saved = {name: os.environ.pop(name, None) for name in ("DATABASE_URL", "DATAOPS_DATA_DIR")}
+    os.environ["DATAOPS_DATA_DIR"] = str(path)
+    yield path
+    for name, value in saved.items():
+        os.environ.pop(name, None)
+        if value is not None:
+            os.environ[name] = value
 
 
 @pytest.fixture(scope="session")

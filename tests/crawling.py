@@ -31,13 +31,21 @@ class CrawlResult:
 
     @property
     def nodes(self) -> dict[str, dict]:
-        lines = (self.run_dir / "graph" / "nodes.jsonl").read_text().splitlines()
-        return {n["url"]: n for n in map(json.loads, lines)}
+        """The crawl graph's nodes, as the store (the default graph writer) keeps them."""
+        from sqlalchemy import select
 
-    @property
-    def edges(self) -> list[dict]:
-        lines = (self.run_dir / "graph" / "edges.jsonl").read_text().splitlines()
-        return [json.loads(line) for line in lines]
+        from dataops_spiders.store import make_engine
+        from dataops_spiders.store.models import CrawlNode
+
+        engine = make_engine()
+        try:
+            with engine.connect() as connection:
+                rows = connection.execute(
+                    select(CrawlNode).where(CrawlNode.run_id == self.summary["run_id"])
+                ).mappings()
+                return {row["url"]: dict(row) for row in rows}
+        finally:
+            engine.dispose()
 
     def records_by_url(self) -> dict[str, dict]:
         return {r["source_url"]: r for r in self.records}

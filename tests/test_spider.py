@@ -99,7 +99,8 @@ def test_graph_summary_command_reads_the_run(site_crawl):
 
     from dataops_spiders.cli import main
 
-    result = CliRunner().invoke(main, ["graph", str(site_crawl.run_dir), "--json"])
+    run_id = str(site_crawl.summary["run_id"])
+    result = CliRunner().invoke(main, ["graph", run_id, "--json"])
     assert result.exit_code == 0, result.output
     assert '"skipped:robots"' in result.output
 

@@ -46,6 +46,10 @@ def build_summary(stats: dict, spider, outputs: list[str]) -> dict:
         "bytes_downloaded": stats.get("downloader/response_bytes", 0),
         "elapsed_seconds": round(stats.get("elapsed_time_seconds", 0.0), 2),
         "run_dir": spider.run_dir,
+        "run_id": stats.get("dataops/store_run"),
+        "dataset": getattr(spider, "dataset", None),
+        "dataset_version": stats.get("dataops/store_version"),
+        "dataset_version_state": stats.get("dataops/store_state"),
         "outputs": outputs,
     }
 
@@ -64,6 +68,11 @@ def render_summary(summary: dict) -> str:
         f"took              {summary['elapsed_seconds']} s ({summary['finish_reason']})",
         f"output            {', '.join(summary['outputs'])}",
     ]
+    if summary.get("dataset_version") is not None:
+        lines.append(
+            f"dataset           {summary['dataset']} version {summary['dataset_version']} "
+            f"{summary.get('dataset_version_state') or ''} (run {summary['run_id']})"
+        )
     return "\n".join(lines)
 
 
