@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from dataops_spiders.cli import echo_json, main
+from dataops_spiders.spiders.arguments import runs_root
 from dataops_spiders.templates import TemplateError, load_template
 
 
@@ -89,7 +90,7 @@ def crawl(template_ref, urls, max_pages, strategy, run_dir, settings) -> None:
     from datetime import UTC, datetime
 
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    run_dir = str(Path(run_dir or Path("runs") / Path(template_ref).stem / stamp).resolve())
+    run_dir = str(Path(run_dir or runs_root() / Path(template_ref).stem / stamp).resolve())
     extra = []
     if max_pages:
         extra += ["-a", f"max_pages={max_pages}"]
@@ -126,7 +127,7 @@ def demo(max_pages: int | None, run_dir: str | None) -> None:
 
     with start_in_subprocess(crawl_delay=0) as site:
         click.echo(f"demo site serving at {site.url}")
-        run_dir = str(Path(run_dir or Path("runs") / "demo").resolve())
+        run_dir = str(Path(run_dir or runs_root() / "demo").resolve())
         extra = ["-a", f"max_pages={max_pages}"] if max_pages else []
         code = run_crawl("demo_catalogue", [site.url], run_dir, [*extra, "-s", "LOG_LEVEL=WARNING"])
     _print_summary(run_dir)

@@ -85,19 +85,20 @@ class RunSummary:
         if not crawler.settings.getbool("DATAOPS_SUMMARY", True):
             raise NotConfigured
         ext = cls(crawler)
-        # spider_closed fires after the core stats (finish_reason, elapsed time) are set
-        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        # engine_stopped comes after every spider_closed handler: the core stats (finish reason,
+        # elapsed time) and the store's commit are in by then.
+        crawler.signals.connect(ext.engine_stopped, signal=signals.engine_stopped)
         return ext
 
     def _outputs(self, spider) -> list[str]:
         feeds = self.crawler.settings.getdict("FEEDS")
         return [str(uri).replace("%(run_dir)s", spider.run_dir) for uri in feeds]
 
-    def spider_closed(self, spider, reason):
+    def engine_stopped(self):
+        spider = self.crawler.spider
         if not hasattr(spider, "template"):
             return
         stats = dict(self.crawler.stats.get_stats())
-        stats.setdefault("finish_reason", reason)
         summary = build_summary(stats, spider, self._outputs(spider))
         run_dir = Path(spider.run_dir)
         run_dir.mkdir(parents=True, exist_ok=True)
