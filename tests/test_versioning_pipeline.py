@@ -286,9 +286,7 @@ def test_a_record_too_large_for_a_cell_is_refused_by_name(store_url, engine, tmp
         assert [r["record_key"] for r in iter_records(session, "shop")] == ["ok"]
 
 
-def test_records_keyed_by_url_for_want_of_a_key_field_are_reported(
-    store_url, tmp_path, caplog
-):
+def test_records_keyed_by_url_for_want_of_a_key_field_are_reported(store_url, tmp_path, caplog):
     pipeline = build_pipeline(store_url, tmp_path)
     pipeline.open_spider()
     fallback = record("https://shop.example/p/x", price="1")
@@ -429,8 +427,7 @@ def test_two_crawls_of_two_editions_differ_exactly_by_the_edition_diff(
         assert sorted(slug(r.record["source_url"]) for r in diff.added) == expected["added"]
         assert sorted(slug(r.record["source_url"]) for r in diff.removed) == expected["removed"]
         changed = {
-            slug(c.source_url): {f.field: (f.old, f.new) for f in c.changes}
-            for c in diff.changed
+            slug(c.source_url): {f.field: (f.old, f.new) for f in c.changes} for c in diff.changed
         }
         assert changed == expected["changed"]
         summary = get_version(session, DATASET, 2).summary

@@ -18,4 +18,7 @@ def main() -> None:
 
 
 # Each module adds its commands to `main`; imported last because they import `main`.
+from control_api.cli import apikey  # noqa: E402 - `dataops apikey …` lives with the API
 from dataops_spiders.cli import datasets, runs, templates  # noqa: E402, F401
+
+main.add_command(apikey)
