@@ -39,3 +39,48 @@ def fixture_site():
     """
     with SiteProcess() as site:
         yield site
+
+
+# ------------------------------------------------------------------ stores: SQLite and PostgreSQL
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A PostgreSQL server to make throw-away databases on (each dropped at the end)."""
+    from dataops_spiders.store.testing import TemporaryPostgres
+
+    server = TemporaryPostgres()
+    reason = server.unreachable_reason()
+    if reason:
+        pytest.skip(f"PostgreSQL is unreachable, its half of the store tests cannot run: {reason}")
+    yield server
+    server.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request, tmp_path):
+    """Every store test runs twice: on a SQLite file, and on a fresh PostgreSQL database."""
+    from dataops_spiders.store.testing import sqlite_url
+
+    if request.param == "sqlite":
+        return sqlite_url(tmp_path / "store.sqlite3")
+    return request.getfixturevalue("postgres").create()
+
+
+@pytest.fixture
+def engine(store_url):
+    from dataops_spiders.store import make_engine
+
+    engine = make_engine(store_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def api(store_url):
+    """The control API over a fresh store, with a key per role (see control_api.testing)."""
+    from control_api.testing import ApiHarness
+
+    harness = ApiHarness(store_url)
+    yield harness
+    harness.close()

@@ -13,30 +13,6 @@ from sqlalchemy import select
 
 from control_api.models import ApiKey
 from control_api.services import apikeys
-from control_api.testing import ApiHarness
-from dataops_spiders.store.testing import TemporaryPostgres, sqlite_url
-
-
-@pytest.fixture(scope="module")
-def postgres():
-    server = TemporaryPostgres()
-    reason = server.unreachable_reason()
-    if reason:
-        pytest.skip(f"PostgreSQL is unreachable, its half of the API tests cannot run: {reason}")
-    yield server
-    server.close()
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def api(request, tmp_path):
-    if request.param == "sqlite":
-        url = sqlite_url(tmp_path / "store.sqlite3")
-    else:
-        url = request.getfixturevalue("postgres").create()
-    harness = ApiHarness(url)
-    yield harness
-    harness.close()
-
 
 TEMPLATE = "name: probe\nintent: product\n"
 

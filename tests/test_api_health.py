@@ -8,17 +8,7 @@ import pytest
 from control_api.testing import ApiHarness
 from dataops_spiders.runner.embedded import EmbeddedScrapyd, free_port
 from dataops_spiders.store.migrate import upgrade
-from dataops_spiders.store.testing import TemporaryPostgres, sqlite_url
-
-
-@pytest.fixture(scope="module")
-def postgres():
-    server = TemporaryPostgres()
-    reason = server.unreachable_reason()
-    if reason:
-        pytest.skip(f"PostgreSQL is unreachable, its half of the API tests cannot run: {reason}")
-    yield server
-    server.close()
+from dataops_spiders.store.testing import sqlite_url
 
 
 @pytest.fixture(scope="module")

@@ -13,19 +13,8 @@ from control_api.models import ApiKey, AuditEntry, StoredTemplate, TemplateVersi
 from dataops_spiders.store import make_engine
 from dataops_spiders.store.migrate import alembic_config, upgrade
 from dataops_spiders.store.models import Base
-from dataops_spiders.store.testing import TemporaryPostgres
 
 API_TABLES = {m.__tablename__ for m in (ApiKey, AuditEntry, StoredTemplate, TemplateVersion)}
-
-
-@pytest.fixture(scope="module")
-def postgres():
-    server = TemporaryPostgres()
-    reason = server.unreachable_reason()
-    if reason:
-        pytest.skip(f"PostgreSQL is unreachable, its half of the API tests cannot run: {reason}")
-    yield server
-    server.close()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

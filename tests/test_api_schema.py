@@ -14,7 +14,7 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 from control_api.app import create_app
 from control_api.config import ApiSettings
 from control_api.testing import ApiHarness
-from dataops_spiders.store.testing import TemporaryPostgres, sqlite_url
+from dataops_spiders.store.testing import sqlite_url
 
 # The schema of an app that never connects (its schema is every app's schema), and each
 # operation with the generation modes that apply: one without inputs has no invalid ones.
@@ -27,16 +27,6 @@ OPERATIONS = [
     if mode is GenerationMode.POSITIVE or {"parameters", "requestBody"} & set(operation)
 ]
 EXAMPLES = 15
-
-
-@pytest.fixture(scope="module")
-def postgres():
-    server = TemporaryPostgres()
-    reason = server.unreachable_reason()
-    if reason:
-        pytest.skip(f"PostgreSQL is unreachable, its half of the API tests cannot run: {reason}")
-    yield server
-    server.close()
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])

@@ -19,17 +19,6 @@ from dataops_spiders.store import (
 )
 from dataops_spiders.store.migrate import current_revision, ensure_schema, head_revision, upgrade
 from dataops_spiders.store.models import STORE_TABLES, Base
-from dataops_spiders.store.testing import TemporaryPostgres
-
-
-@pytest.fixture(scope="module")
-def postgres():
-    server = TemporaryPostgres()
-    reason = server.unreachable_reason()
-    if reason:
-        pytest.skip(f"PostgreSQL is unreachable, its half of the store tests cannot run: {reason}")
-    yield server
-    server.close()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

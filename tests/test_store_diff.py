@@ -10,33 +10,10 @@ from dataops_spiders.store import (
     VersionNotFound,
     VersionWriter,
     diff_versions,
-    make_engine,
     make_session_factory,
 )
 from dataops_spiders.store.content import record_content
 from dataops_spiders.store.diff import field_changes
-from dataops_spiders.store.testing import TemporaryPostgres, sqlite_url
-
-
-@pytest.fixture(scope="module")
-def postgres():
-    server = TemporaryPostgres()
-    reason = server.unreachable_reason()
-    if reason:
-        pytest.skip(f"PostgreSQL is unreachable, its half of the store tests cannot run: {reason}")
-    yield server
-    server.close()
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def engine(request, tmp_path):
-    if request.param == "sqlite":
-        url = sqlite_url(tmp_path / "store.sqlite3")
-    else:
-        url = request.getfixturevalue("postgres").create()
-    engine = make_engine(url)
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture

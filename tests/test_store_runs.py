@@ -8,33 +8,11 @@ from datetime import UTC, datetime
 import pytest
 
 from dataops_spiders.graph import summarize
-from dataops_spiders.store import StoreError, make_engine, make_session_factory, write_session
+from dataops_spiders.store import StoreError, make_session_factory, write_session
 from dataops_spiders.store.graph import add_edges, add_nodes, summarize_graph
 from dataops_spiders.store.models import FINISHED, RUNNING
 from dataops_spiders.store.runs import create_run, finish_run, get_run, list_runs
 from dataops_spiders.store.sources import list_sources, update_source_profile
-from dataops_spiders.store.testing import TemporaryPostgres, sqlite_url
-
-
-@pytest.fixture(scope="module")
-def postgres():
-    server = TemporaryPostgres()
-    reason = server.unreachable_reason()
-    if reason:
-        pytest.skip(f"PostgreSQL is unreachable, its half of the store tests cannot run: {reason}")
-    yield server
-    server.close()
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def engine(request, tmp_path):
-    if request.param == "sqlite":
-        url = sqlite_url(tmp_path / "store.sqlite3")
-    else:
-        url = request.getfixturevalue("postgres").create()
-    engine = make_engine(url)
-    yield engine
-    engine.dispose()
 
 
 def new_run(engine, dataset="shop", **extra) -> int:

@@ -37,7 +37,6 @@ from dataops_spiders.store import (
 from dataops_spiders.store.graph import summarize_graph
 from dataops_spiders.store.models import FAILED, OPEN, DatasetVersion, Run, StagedRecord
 from dataops_spiders.store.sources import list_sources
-from dataops_spiders.store.testing import TemporaryPostgres, sqlite_url
 from pipelines.versioning import (
     EXCEL_CELL_LIMIT,
     MARKER_FILE,
@@ -63,28 +62,7 @@ DATASET = "demo_catalogue"  # the template's name: the dataset when -a dataset= 
 # ------------------------------------------------------------------------------ fixtures
 
 
-@pytest.fixture(scope="module")
-def postgres():
-    server = TemporaryPostgres()
-    reason = server.unreachable_reason()
-    if reason:
-        pytest.skip(f"PostgreSQL is unreachable, its half of the store tests cannot run: {reason}")
-    yield server
-    server.close()
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store_url(request, tmp_path):
-    if request.param == "sqlite":
-        return sqlite_url(tmp_path / "store.sqlite3")
-    return request.getfixturevalue("postgres").create()
-
-
-@pytest.fixture
-def engine(store_url):
-    engine = make_engine(store_url)
-    yield engine
-    engine.dispose()
+# postgres, store_url and engine come from tests/conftest.py
 
 
 def read(engine):
