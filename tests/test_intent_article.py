@@ -6,8 +6,6 @@ import json
 import socket
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from dataops_spiders.demo_site import content as demo_content
 from dataops_spiders.demo_site.editorial_pages import render_article, render_blog_index
@@ -495,22 +493,3 @@ def test_demo_journal_posts_match_their_ground_truth(post):
 def test_demo_journal_index_pages_are_listings():
     page = Page(url=DEMO + "/blog/", html=render_blog_index(1, DEMO))
     assert get_intent("article").classify(page).kind == "listing"
-
-
-HTML_BITS = st.sampled_from(
-    ["<h1>", "</h1>", "<p>", "</p>", "<a href='/x'>", "</a>", "<time datetime='2024-01-05'>",
-     "<li class='card'>", "</li>", "<span class='price'>", "$9.99", "By Jane Doe", "<aside>",
-     "<script type='application/ld+json'>{\"@type\": [\"NewsArticle\", \"JobPosting\"]}</script>",
-     "<meta property='og:type' content='article'>", "<img src='/i.jpg'>", "Location:", "<dd>"]
-)  # fmt: skip
-
-
-@settings(max_examples=60, deadline=None)
-@given(st.lists(st.one_of(HTML_BITS, st.text(max_size=20)), max_size=40))
-def test_no_document_makes_the_intent_raise(parts):
-    page = Page(url="https://x.example/a/b", html="".join(parts))
-    intent = get_intent("article")
-    assert intent.classify(page).kind in ("item", "listing", "other")
-    assert set(intent.candidates(page)) == set(intent.fields)
-    for scope in get_intent("listing").record_scopes(page) or []:
-        assert set(intent.candidates(page, scope)) == set(intent.fields)
