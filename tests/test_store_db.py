@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 
 import pytest
@@ -138,3 +140,23 @@ def test_a_database_with_other_tables_is_not_migrated_behind_your_back(empty_url
     with pytest.raises(SchemaOutdated, match="run `dataops db upgrade`"):
         ensure_schema(engine)
     engine.dispose()
+
+
+def test_databases_of_a_killed_test_session_are_dropped_by_the_next(postgres):
+    from dataops_spiders.store.testing import TemporaryPostgres
+
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    killed = TemporaryPostgres(postgres.admin_url, prefix="dataops_reaptest")
+    killed.prefix = f"dataops_reaptest_p{child.pid}_abcdef"  # as if made by that process
+    left_behind = killed.create(migrate=False)  # ... and never closed
+
+    following = TemporaryPostgres(postgres.admin_url, prefix="dataops_reaptest")
+    try:
+        following.create(migrate=False)
+        with pytest.raises(StoreUnavailable, match="does not exist"):
+            check_connection(make_engine(left_behind))
+    finally:
+        following.close()
+        killed._made.clear()
+        killed.close()

@@ -9,6 +9,7 @@ database made here is dropped by ``close()``. The server is DATAOPS_TEST_POSTGRE
 from __future__ import annotations
 
 import os
+import re
 import uuid
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from sqlalchemy import Engine, text
 from dataops_spiders.store.db import check_connection, make_engine, normalise_url
 from dataops_spiders.store.errors import StoreUnavailable
 from dataops_spiders.store.migrate import upgrade
+from dataops_spiders.store.versions import process_alive
 
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 
@@ -33,15 +35,32 @@ def sqlite_url(path: str | Path, migrate: bool = True) -> str:
 
 
 class TemporaryPostgres:
-    """Creates migrated databases on a PostgreSQL server, and drops them all on close()."""
+    """Creates migrated databases on a PostgreSQL server, and drops them all on close().
+
+    Names are ``<prefix>_p<pid>_<random>_<n>``: databases left behind by a test session that
+    was killed (no close()) are dropped by the next one, once their process is gone.
+    """
 
     def __init__(self, admin_url: str | None = None, prefix: str = "dataops_test"):
         self.admin_url = admin_url or postgres_admin_url()
-        self.prefix = f"{prefix}_{uuid.uuid4().hex[:8]}"
+        self.base_prefix = prefix
+        self.prefix = f"{prefix}_p{os.getpid()}_{uuid.uuid4().hex[:6]}"
         self._admin: Engine | None = None
         self._template: str | None = None
         self._count = 0
         self._made: list[str] = []
+        self._reaped = False
+
+    def _reap_orphans(self) -> None:
+        """Drop databases of earlier sessions on this machine whose process has died."""
+        self._reaped = True
+        pattern = re.compile(rf"^{re.escape(self.base_prefix)}_p(\d+)_[0-9a-f]{{6}}_")
+        with self._admin_engine().connect() as connection:
+            names = connection.execute(text("SELECT datname FROM pg_database")).scalars().all()
+        for name in names:
+            match = pattern.match(name)
+            if match and not process_alive(int(match.group(1))):
+                self._execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
     def unreachable_reason(self) -> str | None:
         """None if the server answers, else why not (for a skip message)."""
@@ -67,6 +86,8 @@ class TemporaryPostgres:
 
     def create(self, migrate: bool = True) -> str:
         """A new database (migrated to the current schema unless ``migrate=False``); its URL."""
+        if not self._reaped:
+            self._reap_orphans()
         self._count += 1
         name = f"{self.prefix}_{self._count}"
         if migrate:
