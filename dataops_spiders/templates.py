@@ -273,6 +273,11 @@ class IntentTemplate(_Strict):
         return self._source
 
     @property
+    def text(self) -> str:
+        """The template as written (what a run records, and what content_hash hashes)."""
+        return self._text
+
+    @property
     def content_hash(self) -> str:
         """sha256 of the template as written, so a run records exactly what it ran."""
         return hashlib.sha256(self._text.encode()).hexdigest()

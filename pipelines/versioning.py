@@ -177,8 +177,7 @@ def spider_arguments(spider) -> dict[str, Any]:
 
 
 def template_text(template) -> str:
-    # IntentTemplate keeps the YAML it was loaded from in a private attribute.
-    return getattr(template, "text", None) or getattr(template, "_text", "") or ""
+    return template.text
 
 
 # ------------------------------------------------------------------------------ JOBDIR
