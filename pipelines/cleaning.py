@@ -252,17 +252,10 @@ def extract_main_text(cleaned_html: str) -> str | None:
     """
     import trafilatura
 
+    from dataops_spiders.intents.main_text import TRAFILATURA_SETTINGS
+
     try:
-        text = trafilatura.extract(
-            cleaned_html[:MAIN_TEXT_MAX_CHARS],
-            fast=True,
-            favor_precision=True,
-            include_comments=False,
-            include_tables=True,
-            deduplicate=False,
-            with_metadata=False,
-            output_format="txt",
-        )
+        text = trafilatura.extract(cleaned_html[:MAIN_TEXT_MAX_CHARS], **TRAFILATURA_SETTINGS)
     except Exception as exc:  # trafilatura's heuristics raise assorted errors on odd trees
         logger.debug("main text extraction failed: %s", exc)
         return None

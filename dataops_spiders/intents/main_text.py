@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataops_spiders.intents.per_page import per_page
 from dataops_spiders.page import Page
 
-# Cheap settings: precision over recall, no comment threads, tables kept (spec sheets, facts).
-_SETTINGS = {
+# Cheap settings, shared with the cleaning layer: precision over recall, no comment threads,
+# tables kept (spec sheets, facts).
+TRAFILATURA_SETTINGS = {
     "fast": True,
     "favor_precision": True,
     "include_comments": False,
@@ -20,7 +21,7 @@ def _trafilatura_text(html_text: str, url: str) -> str | None:
     import trafilatura
 
     try:
-        return trafilatura.extract(html_text, url=url, **_SETTINGS)
+        return trafilatura.extract(html_text, url=url, **TRAFILATURA_SETTINGS)
     except Exception:  # trafilatura/lxml raise assorted errors on broken documents
         return None
 
