@@ -38,6 +38,18 @@ def test_idle_nodes_tie_and_the_first_listed_wins(nodes):
     assert NodePool([client_of(b), client_of(a)]).least_loaded().url == b.url
 
 
+def stop(client, job: str) -> None:
+    """Cancel a job and wait until it is gone. A job cancelled while pending is dropped (no
+    "finished" follows); a SIGINT that lands while Scrapy is still starting can go unheard, and
+    a second cancel (Scrapy's second SIGINT) forces the stop."""
+    client.cancel(PROJECT, job)
+    try:
+        wait_for_state(client, job, ("finished", None), timeout=20)
+    except TimeoutError:
+        client.cancel(PROJECT, job)
+        wait_for_state(client, job, ("finished", None), timeout=60)
+
+
 def test_a_busy_node_is_passed_over_for_an_idle_one(nodes, fixture_site, tmp_path):
     a, b = nodes
     slow = {"DOWNLOAD_DELAY": 5}
@@ -50,9 +62,7 @@ def test_a_busy_node_is_passed_over_for_an_idle_one(nodes, fixture_site, tmp_pat
         assert loads == {a.url: 1, b.url: 0}  # pending or running, it counts
         assert pool.least_loaded().url == b.url
     finally:
-        a.client.cancel(PROJECT, job)
-        # a job cancelled while still pending is simply dropped: no "finished" state follows
-        wait_for_state(a.client, job, ("finished", None), timeout=60)
+        stop(a.client, job)
 
 
 def test_pending_jobs_count_as_load(nodes, fixture_site, tmp_path):
@@ -72,9 +82,7 @@ def test_pending_jobs_count_as_load(nodes, fixture_site, tmp_path):
         assert pool.least_loaded().url == a.url
     finally:
         for job in jobs:
-            b.client.cancel(PROJECT, job)
-        for job in jobs:
-            wait_for_state(b.client, job, ("finished", None), timeout=60)
+            stop(b.client, job)
 
 
 def test_a_node_that_is_down_is_skipped(nodes):
