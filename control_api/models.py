@@ -3,8 +3,9 @@ revision 0002 creates them).
 
     api_keys            who may call the API: a role, a lookup prefix and the key's sha256
     audit_log           every write: who (key name), what, when, to which entity
-    templates           intent templates created through the API, by name
-    template_versions   every text a template had; the highest number is the current one
+
+Templates, jobs, tasks and field reviews live with the store's models
+(dataops_spiders.store.models): crawl processes read and write them too.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dataops_spiders.store.models import Base, BigId, utcnow
@@ -52,31 +53,3 @@ class AuditEntry(Base):
     entity_type: Mapped[str] = mapped_column(String(50))
     entity_id: Mapped[str] = mapped_column(String(200))
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
-
-
-class StoredTemplate(Base):
-    __tablename__ = "templates"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(64), unique=True)
-    latest_version: Mapped[int]
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
-    created_by: Mapped[str | None] = mapped_column(String(100))
-
-
-class TemplateVersion(Base):
-    __tablename__ = "template_versions"
-    __table_args__ = (UniqueConstraint("template_id", "number"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    template_id: Mapped[int] = mapped_column(ForeignKey("templates.id"))
-    number: Mapped[int]
-    text: Mapped[str] = mapped_column(Text)
-    sha256: Mapped[str] = mapped_column(String(64))
-    # From the parsed text, so listing templates needs no parsing.
-    intent: Mapped[str] = mapped_column(String(20))
-    description: Mapped[str] = mapped_column(Text, default="")
-    fields: Mapped[list[str]] = mapped_column(JSON, default=list)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    created_by: Mapped[str | None] = mapped_column(String(100))

@@ -1,5 +1,6 @@
-"""Revision 0002 builds exactly the API's tables (control_api.models), on SQLite and
-PostgreSQL, and a downgrade to 0001 removes them again."""
+"""Revisions 0002 and 0003 build exactly the control plane's tables (API keys, audit log,
+templates, jobs, tasks, field reviews), on SQLite and PostgreSQL, and a downgrade to 0001
+removes them again."""
 
 from __future__ import annotations
 
@@ -9,12 +10,22 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 
-from control_api.models import ApiKey, AuditEntry, StoredTemplate, TemplateVersion
+from control_api.models import ApiKey, AuditEntry
 from dataops_spiders.store import make_engine
 from dataops_spiders.store.migrate import alembic_config, upgrade
-from dataops_spiders.store.models import Base
+from dataops_spiders.store.models import (
+    Base,
+    FieldReview,
+    Job,
+    StoredTemplate,
+    Task,
+    TemplateVersion,
+)
 
-API_TABLES = {m.__tablename__ for m in (ApiKey, AuditEntry, StoredTemplate, TemplateVersion)}
+API_TABLES = {
+    m.__tablename__
+    for m in (ApiKey, AuditEntry, StoredTemplate, TemplateVersion, Job, Task, FieldReview)
+}
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -15,9 +15,8 @@ from sqlalchemy.orm import Session
 
 from control_api.errors import Conflict, NotFound, Unprocessable
 from control_api.identity import Principal
-from control_api.models import StoredTemplate, TemplateVersion
 from control_api.services import audit
-from dataops_spiders.store.models import utcnow
+from dataops_spiders.store.models import StoredTemplate, TemplateVersion, utcnow
 from dataops_spiders.templates import (
     IntentTemplate,
     TemplateError,

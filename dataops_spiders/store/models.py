@@ -244,5 +244,152 @@ class SourceProfile(Base):
     last_crawl_at: Mapped[datetime | None]
 
 
+class StoredTemplate(Base):
+    """An intent template created through the API, by name; every crawl process can load it
+    from the store (`-a template=NAME`), on whichever node it runs."""
+
+    __tablename__ = "templates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    latest_version: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by: Mapped[str | None] = mapped_column(String(100))
+
+
+class TemplateVersion(Base):
+    """Every text a stored template had; the highest number is the current one."""
+
+    __tablename__ = "template_versions"
+    __table_args__ = (UniqueConstraint("template_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    template_id: Mapped[int] = mapped_column(ForeignKey("templates.id"))
+    number: Mapped[int]
+    text: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    # From the parsed text, so listing templates needs no parsing.
+    intent: Mapped[str] = mapped_column(String(20))
+    description: Mapped[str] = mapped_column(Text, default="")
+    fields: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by: Mapped[str | None] = mapped_column(String(100))
+
+
+# Task statuses. A task is queued until its crawl process starts (waiting for Scrapyd, or in
+# Scrapyd's pending queue), running while it crawls, then ends in one of the last three.
+TASK_QUEUED = "queued"
+TASK_RUNNING = "running"
+TASK_FINISHED = "finished"
+TASK_FAILED = "failed"
+TASK_CANCELLED = "cancelled"
+TASK_STATUSES = (TASK_QUEUED, TASK_RUNNING, TASK_FINISHED, TASK_FAILED, TASK_CANCELLED)
+TASK_ENDED = (TASK_FINISHED, TASK_FAILED, TASK_CANCELLED)
+
+CRAWL_TASK = "crawl"
+SCRAPE_TASK = "scrape"  # one URL, one page, no dataset version: the record goes in `result`
+
+
+class Job(Base):
+    """What to crawl: a template, start URLs, limits and fetch options. Running it makes a
+    task; a job can run many times."""
+
+    __tablename__ = "jobs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    template_name: Mapped[str] = mapped_column(String(64))
+    # None: the template's latest version when a task starts; N: pinned to version N.
+    template_version: Mapped[int | None]
+    dataset: Mapped[str | None] = mapped_column(String(64))  # None: the template's name
+    start_urls: Mapped[list[str]] = mapped_column(JSON, default=list)  # empty: the template's
+    limits: Mapped[dict[str, Any]] = mapped_column(default=dict)  # max_pages, max_depth
+    fetch: Mapped[dict[str, Any]] = mapped_column(default=dict)  # strategy, ...
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by: Mapped[str | None] = mapped_column(String(100))
+
+
+class Task(Base):
+    """One run of a job (or one /api/scrape) on a Scrapyd node.
+
+    Written by the API (created, scheduled, cancelled, reconciled with Scrapyd) and by the crawl
+    process itself (running, progress every few seconds, how it ended)."""
+
+    __tablename__ = "tasks"
+    __table_args__ = (
+        Index("ix_tasks_status", "status", "id"),
+        Index("ix_tasks_job", "job_id", "id"),
+        Index("ix_tasks_created", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10), default=CRAWL_TASK)
+    job_id: Mapped[int | None] = mapped_column(ForeignKey("jobs.id"))
+    status: Mapped[str] = mapped_column(String(20), default=TASK_QUEUED)
+    template_name: Mapped[str] = mapped_column(String(64))
+    template_version: Mapped[int | None]  # the stored version it runs; None: a shipped one
+    dataset: Mapped[str | None] = mapped_column(String(64))
+    # The spider arguments it is scheduled with (start_urls, max_pages, strategy, ...).
+    arguments: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    node: Mapped[str | None] = mapped_column(String(255))  # the Scrapyd URL, no credentials
+    scrapyd_job: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by: Mapped[str | None] = mapped_column(String(100))
+    scheduled_at: Mapped[datetime | None]
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    # The crawl process's last sign of life (progress writes it): a task whose process is gone
+    # is found by its silence together with Scrapyd's job list.
+    heartbeat_at: Mapped[datetime | None]
+    # pages, records, errors, bytes, robots_skipped, pages_per_minute, at
+    progress: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    stats: Mapped[dict[str, Any] | None]  # the crawl's final Scrapy stats
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"))
+    dataset_version: Mapped[int | None]
+    result: Mapped[dict[str, Any] | None]  # scrape tasks: the records, with confidences
+    reason: Mapped[str | None] = mapped_column(Text)  # why it failed / is still queued
+    cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    retry_of: Mapped[int | None] = mapped_column(ForeignKey("tasks.id"))
+
+
+REVIEW_PENDING = "pending"
+REVIEW_APPROVED = "approved"
+REVIEW_CORRECTED = "corrected"
+REVIEW_SUPERSEDED = "superseded"  # a later version asked about the field again
+REVIEW_STATUSES = (REVIEW_PENDING, REVIEW_APPROVED, REVIEW_CORRECTED, REVIEW_SUPERSEDED)
+
+
+class FieldReview(Base):
+    """A low-confidence field of a committed version, for a person to approve or correct.
+
+    A decision holds for the value it was made about: while later crawls extract that same
+    value for the record's field, an approval raises its confidence and a correction replaces it
+    (both from the next version on); when the site's value changes, the decision lapses."""
+
+    __tablename__ = "field_reviews"
+    __table_args__ = (
+        Index("ix_field_reviews_queue", "dataset_id", "status", "id"),
+        Index("ix_field_reviews_record", "dataset_id", "key", "field"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    dataset_id: Mapped[int] = mapped_column(ForeignKey("datasets.id"))
+    version: Mapped[int]  # the version number it was found in
+    key: Mapped[str] = mapped_column(KeyText)
+    field: Mapped[str] = mapped_column(String(100))
+    value: Mapped[Any | None] = mapped_column(JSON)  # the value extracted
+    confidence: Mapped[float | None] = mapped_column(Float)
+    reasons: Mapped[list[str] | None] = mapped_column(JSON)
+    source_url: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default=REVIEW_PENDING)
+    corrected_value: Mapped[Any | None] = mapped_column(JSON)
+    decided_by: Mapped[str | None] = mapped_column(String(100))
+    decided_at: Mapped[datetime | None]
+    note: Mapped[str | None] = mapped_column(Text)
+    applied_in_version: Mapped[int | None]  # the first version that carried the decision
+
+
 # The store's own tables (the control API adds its tables to the same metadata).
 STORE_TABLES = frozenset(Base.metadata.tables)
