@@ -15,21 +15,30 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from sqlalchemy.orm import Session
 
 from dataops_spiders.runner.egg import PROJECT_ROOT
 from dataops_spiders.runner.embedded import EmbeddedScrapyd
 from dataops_spiders.runner.testing import crawl_args, summary_numbers, wait_for_state
+from dataops_spiders.store import latest_committed, make_engine
+from dataops_spiders.store.testing import sqlite_url
 
 PROJECT_FILES = ("scrapy.cfg", "pyproject.toml", "README.md")
 PROJECT_DIRS = ("dataops_spiders", "pipelines", "templates")
 SCRAPYD_DEPLOY = Path(sys.executable).with_name("scrapyd-deploy")
 
 
-@pytest.fixture(scope="module")
-def node(tmp_path_factory):
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def node(request, tmp_path_factory):
+    """A node whose crawls write a SQLite store, or a PostgreSQL one (`.store_url`)."""
     data = tmp_path_factory.mktemp("scrapyd-deploy")
-    job_env = {"DATAOPS_DATA_DIR": str(data / "store")}
+    if request.param == "sqlite":
+        store_url = sqlite_url(data / "store.sqlite3")
+    else:
+        store_url = request.getfixturevalue("postgres").create()
+    job_env = {"DATAOPS_DATA_DIR": str(data / "store"), "DATABASE_URL": store_url}
     with EmbeddedScrapyd(data / "node", job_env=job_env, deploy=False) as scrapyd:
+        scrapyd.store_url = store_url
         yield scrapyd
 
 
@@ -93,3 +102,12 @@ def test_scrapyd_deploy_then_schedule_json_runs_a_crawl(node, fixture_site, tmp_
     numbers = summary_numbers(node.client.log("dataops", "intent", job, tail_bytes=6000) or "")
     assert numbers.get("records", 0) > 0
     assert (run_dir / "records.jsonl").read_text().count("\n") == numbers["records"]
+
+    # ... and the records are a committed version of the dataset, in the node's store
+    engine = make_engine(node.store_url)
+    try:
+        with engine.connect() as connection, Session(connection) as session:
+            version = latest_committed(session, "demo_catalogue")
+            assert version is not None and version.summary["records"] == numbers["records"]
+    finally:
+        engine.dispose()
