@@ -12,6 +12,8 @@ Site map (P = products of the current size and edition, see content.py):
     /downloads/<slug>-manual.pdf       application/pdf, linked from some electronics products
     /old-product/<slug>                301 → /product/<slug>.html (linked from articles)
     /deals/today                       302 → /old-product/<slug> → 301 → product (2-hop chain)
+    /out?to=<url>                      302 → <url>, any URL (an outbound-link redirector; never
+                                       linked, the SSRF tests use it)
     /product/retro-enamel-bread-bin.html   404 page, linked from every category's first page
     /catalogue/compare?category=<c>    500, linked from every category's first page
     /catalogue/printable.html          ~6 MB HTML page, linked from /catalogue/
@@ -34,6 +36,10 @@ Site map (P = products of the current size and edition, see content.py):
                                        --crawl-delay > 0; Sitemap: <base>/sitemap.xml
     /sitemap.xml                       every article and job posting, the unlinked ones included
     /static/img/**.png, /static/css/site.css, /static/js/app.js
+    /app/..., /slow/<s>, /throttled/<name>, /members/, /bomb.html
+                                       how pages are fetched: JavaScript-only pages, infinite
+                                       scroll, slow answers, 429 + Retry-After, a browser-only
+                                       area, a gzip bomb (see fetch_pages.py)
 
 Admin endpoints (never linked, never logged):
 
@@ -61,7 +67,7 @@ from functools import lru_cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-from dataops_spiders.demo_site import assets, editorial_pages, shop_pages
+from dataops_spiders.demo_site import assets, editorial_pages, fetch_pages, shop_pages
 from dataops_spiders.demo_site.content import (
     EDITIONS,
     SIZES,
@@ -107,6 +113,7 @@ class SiteState:
         self.crawl_delay = crawl_delay
         self._lock = threading.Lock()
         self._log: list[dict] = []
+        self.fetch_pages = fetch_pages.FetchPages()
 
     @property
     def shop(self) -> Catalogue:
@@ -128,6 +135,7 @@ class SiteState:
     def reset(self) -> None:
         with self._lock:
             self._log.clear()
+        self.fetch_pages.reset()
 
 
 @lru_cache(maxsize=4)
@@ -220,6 +228,14 @@ def _known_slug(state: SiteState, slug: str) -> bool:
 @router.route(r"/old-product/(?P<slug>[a-z0-9-]+)")
 def _old_product(state, base, query, slug):
     return redirect(f"/product/{slug}.html") if _known_slug(state, slug) else None
+
+
+@router.route(r"/out")
+def _outbound(state, base, query):
+    # An outbound-link redirector, as shops use to count clicks: 302 to any ?to= URL. The
+    # SSRF tests use it to redirect a crawl to addresses it must refuse.
+    target = query.get("to", [""])[0]
+    return redirect(target, 302) if target else None
 
 
 @router.route(r"/deals/today")
@@ -320,6 +336,9 @@ def _private(state, base, query, path):
     return html(shop_pages.render_private(path, base)) if known else None
 
 
+fetch_pages.register(router, Response)
+
+
 def _json(data, status: int = 200) -> Response:
     return Response(status, json.dumps(data).encode(), "application/json")
 
@@ -379,7 +398,12 @@ class SiteHandler(BaseHTTPRequestHandler):
             response = Response(405, b"Method Not Allowed", "text/plain", {"Allow": "GET, HEAD"})
         else:
             host = self.headers.get("Host") or "{}:{}".format(*self.server.server_address[:2])
-            response = self._dispatch(state, f"http://{host}", parts.path, parse_qs(parts.query))
+            if parts.path == fetch_pages.MEMBERS_PATH:
+                user_agent = self.headers.get("User-Agent", "")
+                response = fetch_pages.members_page(user_agent, f"http://{host}", Response)
+            else:
+                query = parse_qs(parts.query)
+                response = self._dispatch(state, f"http://{host}", parts.path, query)
         state.record(
             {
                 "path": self.path,
