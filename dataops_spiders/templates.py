@@ -33,6 +33,8 @@ INTENTS = ("product", "article", "job_posting", "listing", "custom")
 FIELD_TYPES = ("string", "text", "int", "decimal", "price", "date", "url", "list", "bool")
 RULE_KINDS = ("css", "xpath", "regex", "jsonld", "microdata", "meta")
 STRATEGIES = ("full", "navigation", "pagination_only", "direct_item")
+FETCH_STRATEGIES = ("static", "browser", "auto")
+BLOCKABLE_RESOURCES = ("image", "font", "media", "stylesheet")
 LINK_ROLES = ("navigate", "pagination", "item")
 REGEX_SCOPES = ("text", "html", "url")
 
@@ -204,6 +206,38 @@ class CrawlSpec(_Strict):
         return tuple(check_expression("regex", v) for v in value)
 
 
+class LoadMore(_Strict):
+    """A "Load more" button the browser clicks until it is gone or max_clicks is reached."""
+
+    css: str
+    max_clicks: int = Field(5, ge=1, le=50)
+
+    @field_validator("css")
+    @classmethod
+    def _selector(cls, value: str) -> str:
+        return check_expression("css", value)
+
+
+class FetchSpec(_Strict):
+    """How pages are fetched: static HTTP, a real browser, or auto (static first, the browser
+    for pages that turn out to be JavaScript shells); what the browser does on a page; and the
+    template's own politeness limits."""
+
+    strategy: Literal["static", "browser", "auto"] = "static"
+    wait_for: str | None = None  # CSS selector the browser waits for before reading the page
+    scroll: int = Field(0, ge=0, le=50)  # times the browser scrolls to the bottom for more
+    load_more: LoadMore | None = None
+    block: tuple[Literal["image", "font", "media", "stylesheet"], ...] = ("image", "font", "media")
+    page_timeout: float = Field(30.0, gt=0, le=300)  # seconds a browser page may take
+    download_delay: float | None = Field(None, ge=0, le=600)  # seconds between requests to a site
+    concurrency_per_domain: int | None = Field(None, ge=1, le=64)
+
+    @field_validator("wait_for")
+    @classmethod
+    def _selector(cls, value: str | None) -> str | None:
+        return None if value is None else check_expression("css", value)
+
+
 class RecordSelector(_Strict):
     kind: Literal["css", "xpath"]
     expr: str
@@ -231,6 +265,7 @@ class IntentTemplate(_Strict):
     start_urls: tuple[str, ...] = ()
     allowed_domains: tuple[str, ...] = ()
     crawl: CrawlSpec = Field(default_factory=CrawlSpec)
+    fetch: FetchSpec = Field(default_factory=FetchSpec)
     records: RecordSpec = Field(default_factory=RecordSpec)
     fields: dict[str, FieldSpec] = Field(default_factory=dict)
     min_confidence: float = Field(0.6, ge=0.0, le=1.0)
