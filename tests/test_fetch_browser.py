@@ -4,10 +4,7 @@ types are never requested, and a missing Chromium is a clear error naming the se
 
 from __future__ import annotations
 
-import json
 import shutil
-import subprocess
-import sys
 
 import pytest
 
@@ -18,6 +15,7 @@ from dataops_spiders.fetching.browser import (
     BrowserUnavailable,
     find_executable,
 )
+from tests.probe import run_spider
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 needs_chromium = pytest.mark.skipif(
@@ -53,30 +51,8 @@ class Probe(scrapy.Spider):
 
 
 def run_probe(tmp_path, pages, executable=CHROMIUM):
-    spider = tmp_path / "probe.py"
-    spider.write_text(SPIDER.format(executable=executable, pages=pages))
-    out = tmp_path / "out.jsonl"
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "scrapy",
-            "runspider",
-            str(spider),
-            "-O",
-            str(out),
-            "-s",
-            "ROBOTSTXT_OBEY=False",
-            "-s",
-            "LOG_LEVEL=INFO",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=180,
-        cwd=tmp_path,  # outside the project: plain Scrapy settings, none of our pipelines
-    )
-    items = [json.loads(line) for line in out.read_text().splitlines()] if out.exists() else []
-    return {item["url"].split("/", 3)[-1]: item for item in items}, result
+    run = run_spider(tmp_path, source=SPIDER.format(executable=executable, pages=pages))
+    return run.by_path(), run
 
 
 @needs_chromium
@@ -86,7 +62,7 @@ def test_the_browser_renders_what_static_http_cannot_see(fixture_site, tmp_path)
     fixture_site.reset_log()
     items, result = run_probe(tmp_path, [(url, {"strategy": "browser"})])
     rendered = items[f"app/product/{product.slug}"]
-    assert rendered["browser"], result.stderr[-2000:]
+    assert rendered["browser"], result.log[-2000:]
     assert product.sku in rendered["text"] and product.name in rendered["text"]
     # the page's own script fetched its data; nothing asked for images or fonts
     paths = fixture_site.requests()
@@ -107,7 +83,7 @@ def test_scroll_and_load_more_bring_in_more_items(fixture_site, tmp_path):
             (f"{fixture_site.url}app/scroll/?plain", None),
         ],
     )
-    assert items["app/scroll/"]["cards"] == 48, result.stderr[-2000:]
+    assert items["app/scroll/"]["cards"] == 48, result.log[-2000:]
     assert items["app/more/"]["cards"] == 48
     assert items["app/scroll/?plain"]["cards"] == 0 and not items["app/scroll/?plain"]["browser"]
 
