@@ -8,6 +8,14 @@ development (a warning in development, so a laptop set-up still starts).
     DATAOPS_SCRAPYD_PASSWORD    its password
     DATAOPS_SCRAPE_ALLOW_HOSTS  comma-separated hosts, IPs or CIDR networks that /api/scrape may
                                 fetch although they are loopback or private (the SSRF allow-list)
+    DATAOPS_HEALTH_TIMEOUT      seconds a readiness check waits for a node (default 2)
+    DATAOPS_DISPATCH_INTERVAL   seconds between two passes of the task dispatcher (default 2)
+    DATAOPS_NODE_GRACE          seconds a node may stop answering before its running tasks end
+                                failed (default 60)
+    DATAOPS_HEARTBEAT_TIMEOUT   seconds of silence after which a crawl whose Scrapyd job is gone
+                                counts as dead (default 30: several progress intervals)
+    DATAOPS_DISPATCH            false: no dispatcher thread in this process (another API process
+                                runs it, or a test drives Dispatcher.run_once itself)
 """
 
 from __future__ import annotations
@@ -20,17 +28,14 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+# METADATA_ADDRESSES: cloud metadata services, which no allow-list may open (any environment).
+from dataops_spiders.netguard import METADATA_ADDRESSES
 from dataops_spiders.store.config import database_url
 
 DEVELOPMENT = "development"
 # Placeholder secrets seen in examples and compose files: never acceptable in production.
 PLACEHOLDER_SECRETS = frozenset(
     {"changethis", "changeme", "password", "secret", "postgres", "admin"}
-)
-# Addresses of cloud metadata services: no allow-list may open them, in any environment.
-METADATA_ADDRESSES = frozenset(
-    ipaddress.ip_address(a)
-    for a in ("169.254.169.254", "169.254.170.2", "100.100.100.200", "192.0.0.192", "fd00:ec2::254")
 )
 
 
@@ -59,6 +64,10 @@ class ApiSettings(BaseSettings):
     )
     # Readiness must answer before an orchestrator's probe gives up on it.
     health_timeout: float = Field(2.0, gt=0, validation_alias="DATAOPS_HEALTH_TIMEOUT")
+    dispatch: bool = Field(True, validation_alias="DATAOPS_DISPATCH")
+    dispatch_interval: float = Field(2.0, gt=0, validation_alias="DATAOPS_DISPATCH_INTERVAL")
+    node_grace: float = Field(60.0, ge=0, validation_alias="DATAOPS_NODE_GRACE")
+    heartbeat_timeout: float = Field(30.0, gt=0, validation_alias="DATAOPS_HEARTBEAT_TIMEOUT")
 
     @field_validator("scrapyd_urls", "scrape_allow_hosts", mode="before")
     @classmethod

@@ -29,13 +29,35 @@ COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = "INFO"
 
+# Checks every address DNS returns when DATAOPS_SSRF_GUARD is on; Scrapy's own resolver otherwise.
+TWISTED_DNS_RESOLVER = "dataops_spiders.resolver.GuardedResolver"
+
 DOWNLOADER_MIDDLEWARES = {
+    # First: a refused address is never fetched, not even its robots.txt or a redirect's target.
+    "dataops_spiders.middlewares.ssrf.SsrfGuardMiddleware": 10,
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "dataops_spiders.middlewares.robots.RobotsMiddleware": 100,
+    # Before Scrapy's UserAgentMiddleware (500), which then keeps the User-Agent we chose.
+    "dataops_spiders.middlewares.browser_headers.BrowserHeadersMiddleware": 450,
+    # Scrapy's retries, but 429/503 wait for Retry-After or back off exponentially.
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "dataops_spiders.middlewares.backoff.BackoffRetryMiddleware": 550,
+    # Before Scrapy's HttpProxyMiddleware (750), which applies the proxy we chose.
+    "dataops_spiders.middlewares.proxies.ProxyMiddleware": 740,
 }
+# Adapt each site's pace to its response times; never faster than DOWNLOAD_DELAY (or a
+# template's fetch.download_delay), never slower than robots.txt's Crawl-delay asks.
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 0.25
+AUTOTHROTTLE_MAX_DELAY = 30
+AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+# Time limits: DOWNLOAD_TIMEOUT per page (above; a browser page: the template's
+# fetch.page_timeout), CLOSESPIDER_TIMEOUT seconds per crawl (0: none). A page over
+# DOWNLOAD_MAXSIZE, also once decompressed (a gzip bomb), is stopped and recorded.
 EXTENSIONS = {
     "dataops_spiders.extensions.crawl_graph.CrawlGraph": 500,
     "dataops_spiders.extensions.run_summary.RunSummary": 510,
+    "dataops_spiders.extensions.task_progress.TaskProgress": 520,
 }
 
 # ---------------------------------------------------------------- pipelines: one layer each
@@ -75,6 +97,53 @@ DATAOPS_ROBOTS_MAX_CRAWL_DELAY = 30
 DATAOPS_WORKER_PROCESSES = None
 # Write summary.json in the run directory and log the run summary at close.
 DATAOPS_SUMMARY = True
+
+# ---------------------------------------------------------------- fetching (see fetching/)
+# Chromium for the browser and auto fetch strategies (a template's fetch.strategy, or
+# -a fetch=static|browser|auto). None: chromium / chromium-browser / google-chrome on PATH, else
+# /usr/bin/chromium (Debian's package: apt-get install -y chromium). Playwright and Chromium
+# load only when a crawl's strategy is browser or auto.
+DATAOPS_BROWSER_EXECUTABLE = None
+# Send the full header set of a real browser (User-Agent, Accept, Accept-Language, client
+# hints), per site or per request; off when USER_AGENT is set for the crawl (-s, the spider) or
+# a request carries its own. robots.txt rules are still those for ROBOTSTXT_USER_AGENT.
+DATAOPS_BROWSER_HEADERS = True
+DATAOPS_BROWSER_HEADERS_ROTATION = "per_domain"  # or "per_request"
+DATAOPS_BROWSER_HEADERS_FILE = None  # a JSON list of header objects to use instead
+# 429/503 retries: wait what Retry-After asks (seconds or date), at most DATAOPS_RETRY_AFTER_MAX
+# (longer: give the page up); without it, BASE * 2^attempt seconds, at most BACKOFF_MAX.
+DATAOPS_RETRY_BACKOFF_BASE = 1.0
+DATAOPS_RETRY_BACKOFF_MAX = 60.0
+DATAOPS_RETRY_AFTER_MAX = 120.0
+# Proxies: a list of URLs (http://user:pass@host:port, https://, socks5:// for browser requests
+# only) and/or a file of them, one per line; rotation per_request or per_domain. A proxy that
+# fails DATAOPS_PROXY_MAX_FAILURES times in a row rests DATAOPS_PROXY_REST seconds.
+DATAOPS_PROXIES = []
+DATAOPS_PROXY_FILE = None
+DATAOPS_PROXY_ROTATION = "per_request"
+DATAOPS_PROXY_MAX_FAILURES = 3
+DATAOPS_PROXY_REST = 60.0
+# Skip URLs shaped like crawler traps (repeating or very deep paths, query explosions, calendars
+# years ahead, queries growing link after link), each recorded in the crawl graph with why.
+DATAOPS_TRAP_DETECTION = True
+# At most this many pages per site (host:port) in one crawl; None: no cap.
+DATAOPS_MAX_PAGES_PER_DOMAIN = None
+
+# ---------------------------------------------------------------- tasks (the control API's runs)
+# The store's task this crawl runs (tasks.id); the spider sets it from -a task=ID. With a task,
+# the TaskProgress extension marks it running, writes its progress, and how it ended.
+DATAOPS_TASK = None
+# Seconds between two progress writes (pages, records, errors, bytes, rate, heartbeat).
+DATAOPS_PROGRESS_INTERVAL = 5
+
+# ---------------------------------------------------------------- SSRF guard (scrape tasks)
+# Refuse every request (start URL, redirect hop, robots.txt) whose host is or resolves to a
+# loopback, private, link-local, reserved or cloud metadata address, in any notation. The
+# control API turns it on for scrape tasks, whose URL comes from a client.
+DATAOPS_SSRF_GUARD = False
+# Hosts, addresses and CIDR networks the guard lets through anyway: a list, a JSON list or
+# comma-separated text (metadata addresses stay refused).
+DATAOPS_SSRF_ALLOW = []
 
 # ---------------------------------------------------------------- the store (versioned datasets)
 # Write each crawl as a new version of its dataset (-a dataset=NAME, default the template name).

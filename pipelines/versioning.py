@@ -30,6 +30,7 @@ field had no value: keyed by canonical URL, with one warning per missing field a
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
@@ -45,6 +46,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import SQLAlchemyError
 
+from dataops_spiders.fetching.blocks import block_reason
 from dataops_spiders.store.config import database_url, mask_url
 from dataops_spiders.store.db import (
     check_connection,
@@ -173,6 +175,9 @@ def spider_arguments(spider) -> dict[str, Any]:
         "max_pages": getattr(spider, "max_pages", None),
         "max_depth": getattr(spider, "max_depth", None),
         "dataset": getattr(spider, "dataset", None),
+        # the control API's task and the stored template's version, when it runs one
+        "task": getattr(spider, "task_id", None),
+        "template_version": getattr(spider, "template_version", None),
     }
 
 
@@ -286,6 +291,10 @@ class _Source:
     latency_sum: float = 0.0
     latency_count: int = 0
     robots: dict[str, Any] | None = None  # crawl_delay and sitemaps, once robots.txt was read
+    browser_pages: int = 0
+    blocked: int = 0
+    # sections (first path segments) whose pages needed the browser
+    browser_sections: set[str] = dataclasses.field(default_factory=set)
 
 
 class SourceObservations:
@@ -294,9 +303,13 @@ class SourceObservations:
     def __init__(self):
         self.sources: dict[str, _Source] = {}
 
-    def page(self, netloc: str, latency: float | None) -> None:
+    def page(
+        self, netloc: str, latency: float | None, browser: bool = False, blocked: bool = False
+    ) -> None:
         source = self.sources.setdefault(netloc, _Source())
         source.pages += 1
+        source.browser_pages += browser
+        source.blocked += blocked
         if isinstance(latency, int | float):
             source.latency_sum += latency
             source.latency_count += 1
@@ -304,9 +317,21 @@ class SourceObservations:
     def error(self, netloc: str) -> None:
         self.sources.setdefault(netloc, _Source()).errors += 1
 
-    def robots(self, netloc: str, sitemaps: list[str], crawl_delay: float | None) -> None:
+    def robots(
+        self,
+        netloc: str,
+        sitemaps: list[str],
+        crawl_delay: float | None,
+        rules: str | None = None,
+        status: int | None = None,
+    ) -> None:
         source = self.sources.setdefault(netloc, _Source())
         source.robots = {"sitemaps": list(sitemaps), "crawl_delay": crawl_delay}
+        if status is not None:  # fetched: its text and status replace the profile's
+            source.robots.update(robots_rules=rules or "", robots_status=status)
+
+    def needs_browser(self, netloc: str, section: str) -> None:
+        self.sources.setdefault(netloc, _Source()).browser_sections.add(section)
 
     def save(self, session) -> int:
         for netloc, seen in self.sources.items():
@@ -317,6 +342,9 @@ class SourceObservations:
                 errors=seen.errors,
                 latency_sum=seen.latency_sum,
                 latency_count=seen.latency_count,
+                browser_pages=seen.browser_pages,
+                blocked=seen.blocked,
+                browser_sections=sorted(seen.browser_sections),
                 **(seen.robots or {}),
             )
         return len(self.sources)
@@ -366,6 +394,7 @@ class VersioningPipeline:
         connect(pipeline.response_received, signal=signals.response_received)
         connect(pipeline.page_failed, signal=dataops_signals.page_failed)
         connect(pipeline.robots_parsed, signal=dataops_signals.robots_parsed)
+        connect(pipeline.browser_needed, signal=dataops_signals.browser_needed)
         return pipeline
 
     def prepare(self) -> None:
@@ -473,13 +502,23 @@ class VersioningPipeline:
 
     def response_received(self, response, request) -> None:
         if "dataops_link" in request.meta:  # a page of the crawl, not robots.txt
-            self.sources.page(_netloc(request.url), request.meta.get("download_latency"))
+            self.sources.page(
+                _netloc(request.url),
+                request.meta.get("download_latency"),
+                browser=request.meta.get("dataops_fetched_via") == "browser",
+                blocked=block_reason(response.status, response.body) is not None,
+            )
 
     def page_failed(self, request, failure) -> None:
         self.sources.error(_netloc(request.url))
 
-    def robots_parsed(self, netloc: str, sitemaps: list[str], crawl_delay) -> None:
-        self.sources.robots(netloc, sitemaps, crawl_delay)
+    def browser_needed(self, site: str, section: str) -> None:
+        self.sources.needs_browser(site, section)
+
+    def robots_parsed(
+        self, netloc: str, sitemaps: list[str], crawl_delay, rules=None, status=None
+    ) -> None:
+        self.sources.robots(netloc, sitemaps, crawl_delay, rules, status)
 
     def process_item(self, item):
         from itemadapter import ItemAdapter

@@ -174,6 +174,8 @@ def test_robots_fetched_once_and_profile_kept_per_netloc():
                 "netloc": "site.test",
                 "sitemaps": ["https://site.test/sitemap.xml", "https://site.test/news-sitemap.xml"],
                 "crawl_delay": 2.0,
+                "rules": ROBOTS.decode(),  # the source profile keeps the text as fetched
+                "status": 200,
             }
         ]
 
@@ -184,7 +186,15 @@ def test_unreachable_robots_still_announced_without_sitemaps():
     async def scenario():
         harness = Harness(DNSLookupError("site.test"))
         await harness.verdict("https://site.test/")
-        assert harness.parsed == [{"netloc": "site.test", "sitemaps": [], "crawl_delay": None}]
+        assert harness.parsed == [
+            {
+                "netloc": "site.test",
+                "sitemaps": [],
+                "crawl_delay": None,
+                "rules": None,  # nothing fetched: the source profile keeps what it had
+                "status": None,
+            }
+        ]
         assert harness.middleware.profile("site.test").available is False
 
     run(scenario)

@@ -198,15 +198,12 @@ def export(dataset: str, number: int | None, fmt: str | None, output: str, confi
 @main.command()
 @click.option("--json", "as_json", is_flag=True, help="As JSON, for machines.")
 def sources(as_json: bool) -> None:
-    """What we know of each crawled domain: robots rules, crawl-delay, sitemaps, latency, errors."""
-    from dataops_spiders.store.sources import list_sources
+    """What the crawls learnt about each site: best fetch strategy, sections that need the
+    browser, latency, error and block rates, robots.txt, crawl-delay, sitemaps."""
+    from dataops_spiders.store.sources import list_sources, source_report
 
     with store_session() as session:
-        profiles = list_sources(session)
-        rows = [
-            {column.name: getattr(p, column.name) for column in p.__table__.columns}
-            for p in profiles
-        ]
+        rows = [source_report(profile) for profile in list_sources(session)]
     if as_json:
         echo_json(rows)
         return
@@ -216,5 +213,5 @@ def sources(as_json: bool) -> None:
     for row in rows:
         click.echo(f"{row['domain']}")
         for name, value in row.items():
-            if name not in ("id", "domain"):
+            if name != "domain":
                 click.echo(f"    {name:18} {value}")

@@ -40,6 +40,8 @@ logger = logging.getLogger(__name__)
 
 _ERROR_MAX_CHARS = 300
 _RECORDED_META = "dataops_graph_hops"
+# Skips decided in the downloader, after the request was scheduled: they override its node.
+_REFUSED_AT_DOWNLOAD = ("robots", "ssrf")
 
 
 class GraphWriter(Protocol):
@@ -200,9 +202,10 @@ class CrawlGraph:
         if self._writer is None:
             return
         node = self._nodes.get(url)
-        if reason == "robots":
+        if reason in _REFUSED_AT_DOWNLOAD:
             node = node or self._node(url, depth or 0)
-            node.robots = "disallowed"
+            if reason == "robots":
+                node.robots = "disallowed"
             node.skip_reason = reason
             if node.scheduled:
                 return  # its edge was recorded when it was scheduled

@@ -31,6 +31,14 @@ def build_summary(stats: dict, spider, outputs: list[str]) -> dict:
         "start_urls": list(spider.start_urls),
         "finish_reason": stats.get("finish_reason"),
         "pages_fetched": stats.get("response_received_count", 0),
+        "fetching": {
+            "strategy": spider.fetch_plan.strategy,
+            "static": stats.get("dataops/fetch/static", 0),
+            "browser": stats.get("dataops/fetch/browser", 0),
+            "rerendered": stats.get("dataops/fetch/rerendered", 0),
+            "browsers_started": stats.get("playwright/browser_count", 0),
+            "browser_unavailable": spider.fetch_plan.browser_broken,
+        },
         "pages_failed": stats.get("dataops/pages_failed", 0),
         "pages_skipped_by_robots": stats.get("dataops/robots_forbidden", 0),
         "pages_skipped": skipped,
@@ -54,12 +62,22 @@ def build_summary(stats: dict, spider, outputs: list[str]) -> dict:
     }
 
 
+def _fetching(fetching: dict) -> str:
+    text = f"{fetching['strategy']}: {fetching['static']} static, {fetching['browser']} browser"
+    if fetching["rerendered"]:
+        text += f" ({fetching['rerendered']} re-rendered after a static fetch)"
+    if fetching["browser_unavailable"]:
+        text += "; browser unavailable"
+    return text
+
+
 def render_summary(summary: dict) -> str:
     low = ", ".join(f"{k} ({v})" for k, v in summary["low_confidence_fields"].items()) or "none"
     skipped = ", ".join(f"{k} {v}" for k, v in summary["pages_skipped"].items()) or "none"
     lines = [
         f"template          {summary['template']} ({summary['intent']}, {summary['strategy']})",
         f"pages fetched     {summary['pages_fetched']} ({summary['pages_failed']} failed)",
+        f"fetched via       {_fetching(summary['fetching'])}",
         f"skipped by robots {summary['pages_skipped_by_robots']}",
         f"links not taken   {skipped}",
         f"records           {summary['records']}",

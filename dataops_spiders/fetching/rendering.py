@@ -62,17 +62,20 @@ def _app_root(root: lxml.html.HtmlElement) -> str | None:
     return None
 
 
-def _visible_text_chars(body: lxml.html.HtmlElement | None) -> int:
+def _visible_text_chars(body: lxml.html.HtmlElement | None, enough: int) -> int:
+    """Characters of visible text in ``body``, counted until ``enough`` (then it is enough)."""
     if body is None:
         return 0
     total = 0
     for element in body.iter(etree.Element):
-        if element.tag in ("script", "style", "noscript", "template"):
-            continue
-        for text in (element.text, element.tail if element is not body else None):
+        # A <script>'s own text is not visible, its tail is.
+        own = element.text if element.tag not in ("script", "style", "noscript", "template") else ""
+        tail = element.tail if element is not body else None
+        for text in (own, tail):
             if text:
                 total += len(text.strip())
-    # A <script>'s tail is visible text too; its own .text is not (skipped above).
+        if total >= enough:
+            break
     return total
 
 
@@ -86,15 +89,21 @@ def rendering_verdict(html: str) -> RenderingVerdict:
         root = lxml.html.document_fromstring(html) if html.strip() else None
     except (etree.ParserError, ValueError):
         root = None
-    if root is None:
+    return verdict_of_tree(root, len(html))
+
+
+def verdict_of_tree(root: lxml.html.HtmlElement | None, size: int) -> RenderingVerdict:
+    """The verdict on a page already parsed (a Scrapy response's ``selector.root``) whose
+    document is ``size`` characters long."""
+    if root is None or not isinstance(root.tag, str):
         return RenderingVerdict(False, "no HTML to judge", 0, 0.0)
     body = root.find("body")
-    text_chars = _visible_text_chars(body)
-    script_share = _script_bytes(root) / max(len(html), 1)
-    if text_chars >= THIN_TEXT_CHARS:
+    text_chars = _visible_text_chars(body, THIN_TEXT_CHARS)
+    if text_chars >= THIN_TEXT_CHARS:  # most pages stop here, after a few elements
         return RenderingVerdict(
-            False, f"{text_chars} characters of visible text", text_chars, script_share
+            False, f"at least {text_chars} characters of visible text", text_chars, 0.0
         )
+    script_share = _script_bytes(root) / max(size, 1)
     signs = []
     mount = _app_root(root)
     if mount:

@@ -24,14 +24,16 @@ from scrapy import exceptions as scrapy_exceptions
 from scrapy import signals as scrapy_signals
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Request
+from scrapy.http.request import NO_CALLBACK
 from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.python import to_unicode
+from twisted.internet.defer import Deferred
 
 from dataops_spiders import signals
 from dataops_spiders.extensions.crawl_graph import link_depth
 
 if TYPE_CHECKING:
-    from scrapy import Request
     from scrapy.core.downloader import Slot
     from scrapy.crawler import Crawler
     from scrapy.http import Response
@@ -53,6 +55,7 @@ class RobotsProfile:
     sitemaps: tuple[str, ...] = ()
     crawl_delay: float | None = None  # as robots.txt states it for our user agent
     applied_delay: float | None = None  # the slot delay floor we enforce (capped), if any
+    rules: str | None = None  # robots.txt as fetched (capped); "" for 4xx/5xx; None: unfetched
 
 
 # Network failures fetching robots.txt are expected on the open web; Scrapy logs each with a full
@@ -84,8 +87,9 @@ class RobotsMiddleware(RobotsTxtMiddleware):
         self._honour_crawl_delay = settings.getbool("DATAOPS_ROBOTS_CRAWL_DELAY", True)
         self._max_crawl_delay = settings.getfloat("DATAOPS_ROBOTS_MAX_CRAWL_DELAY", 30.0)
         self._profiles: dict[str, RobotsProfile] = {}
-        # Fetched robots.txt waiting for Scrapy's robots_parsed: netloc -> (status, sitemaps).
-        self._fetched: dict[str, tuple[int, tuple[str, ...]]] = {}
+        # Fetched robots.txt waiting for Scrapy's robots_parsed: netloc -> (status, sitemaps,
+        # text as kept in the source profile).
+        self._fetched: dict[str, tuple[int, tuple[str, ...], str]] = {}
         self._slot_floors: dict[str, float] = {}  # downloader slot key -> minimum delay
         crawler.signals.connect(self._learn, signal=scrapy_signals.robots_parsed)
         # AutoThrottle lowers slot delays on each response; put the floor back after it.
@@ -115,13 +119,39 @@ class RobotsMiddleware(RobotsTxtMiddleware):
         if profile is not None and profile.applied_delay:
             self._enforce_delay(request, profile.applied_delay)
 
+    async def robot_parser(self, request: Request) -> RobotParser | None:
+        """Scrapy's, except that robots.txt of a page allowed off-site (a direct_item start URL
+        that redirected to another host) is allowed off-site too: the offsite filter would
+        drop it, and the host's rules would silently not apply."""
+        netloc = urlparse_cached(request).netloc
+        if netloc in self._parsers or not request.meta.get("allow_offsite"):
+            return await super().robot_parser(request)
+        self._parsers[netloc] = Deferred()
+        parts = urlparse_cached(request)
+        robots_request = Request(
+            f"{parts.scheme}://{netloc}/robots.txt",
+            priority=self.DOWNLOAD_PRIORITY,
+            meta={"dont_obey_robotstxt": True, "allow_offsite": True},
+            callback=NO_CALLBACK,
+        )
+        try:
+            response = await self.crawler.engine.download_async(robots_request)
+            await self._parse_robots(response, netloc, request)
+        except Exception as exc:  # as Scrapy's: any failure means "no rules known"
+            if not isinstance(exc, IgnoreRequest):
+                logger.error("Error downloading %s: %s", robots_request, exc)
+            self._robots_error(exc, netloc)
+        self._stats.inc_value("robotstxt/request_count")
+        return await super().robot_parser(request)
+
     async def _parse_robots(self, response: Response, netloc: str, request: Request) -> None:
         sitemaps: tuple[str, ...] = ()
         if response.status >= 400:
             response = response.replace(body=b"")
         else:
             sitemaps = _declared_sitemaps(response.body, response.url)
-        self._fetched[netloc] = (response.status, sitemaps)
+        rules = to_unicode(response.body[: signals.ROBOTS_TEXT_LIMIT * 4], errors="replace")
+        self._fetched[netloc] = (response.status, sitemaps, rules[: signals.ROBOTS_TEXT_LIMIT])
         await super()._parse_robots(response, netloc, request)
 
     def _robots_error(self, exc: Exception, netloc: str) -> None:
@@ -133,9 +163,11 @@ class RobotsMiddleware(RobotsTxtMiddleware):
         netloc = urlparse_cached(request).netloc
         if netloc not in self._fetched:
             return  # parsed by another middleware instance, not ours
-        status, sitemaps = self._fetched.pop(netloc)
+        status, sitemaps, rules = self._fetched.pop(netloc)
         if status >= 500:
-            self._remember(RobotsProfile(netloc=netloc, available=False, status=status))
+            self._remember(
+                RobotsProfile(netloc=netloc, available=False, status=status, rules=rules)
+            )
             return
         declared = robotparser.crawl_delay(self._useragent(request))
         self._remember(
@@ -146,6 +178,7 @@ class RobotsMiddleware(RobotsTxtMiddleware):
                 sitemaps=sitemaps,
                 crawl_delay=declared,
                 applied_delay=self._delay_to_apply(netloc, declared),
+                rules=rules,
             )
         )
 
@@ -156,6 +189,8 @@ class RobotsMiddleware(RobotsTxtMiddleware):
             netloc=profile.netloc,
             sitemaps=list(profile.sitemaps),
             crawl_delay=profile.crawl_delay,
+            rules=profile.rules,
+            status=profile.status,
         )
 
     def _delay_to_apply(self, netloc: str, declared: float | None) -> float | None:

@@ -15,9 +15,24 @@ from urllib.parse import urlsplit
 
 from scrapy.exceptions import UsageError
 
-from dataops_spiders.templates import STRATEGIES, IntentTemplate, TemplateError, load_template
+from dataops_spiders.store.errors import StoreError
+from dataops_spiders.store.templates import (
+    TemplateNotStored,
+    TemplateVersionMissing,
+    read_stored_template,
+)
+from dataops_spiders.templates import (
+    FETCH_STRATEGIES,
+    STRATEGIES,
+    IntentTemplate,
+    TemplateError,
+    load_template,
+    parse_template,
+    resolve_template_path,
+)
 
 DATASET_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+STORED_NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")  # a template's `name` (templates.py)
 
 
 def runs_root() -> Path:
@@ -36,6 +51,9 @@ class CrawlArguments:
     max_depth: int | None
     run_dir: str
     dataset: str  # the dataset this run versions (default: the template's name)
+    task: int | None = None  # the control API's task this crawl runs
+    fetch: str = "static"  # static | browser | auto (-a fetch=, default the template's)
+    template_version: int | None = None  # the stored template's version it runs
 
 
 def _split_urls(value: str | None) -> list[str]:
@@ -54,6 +72,52 @@ def _positive_int(name: str, value) -> int | None:
     return number
 
 
+def _stored_template(
+    ref: str, version: int | None, store_url: str | None, missing: TemplateError
+) -> tuple[IntentTemplate, int]:
+    """A template the API stored under ``ref`` (its latest version, or ``version``)."""
+    if not STORED_NAME.match(ref):
+        raise UsageError(f"template {ref!r} cannot be used:\n{missing}")
+    try:
+        stored = read_stored_template(ref, version, store_url)
+    except TemplateVersionMissing as exc:
+        raise UsageError(str(exc)) from None
+    except TemplateNotStored:
+        raise UsageError(f"template {ref!r} cannot be used:\n{missing}, nor in the store") from None
+    except StoreError as exc:  # its message names the database (password masked)
+        raise UsageError(
+            f"template {ref!r} is not a file or a shipped template, and the store could not be "
+            f"searched: {exc}"
+        ) from None
+    try:
+        return parse_template(stored.text, stored.source), stored.version
+    except TemplateError as exc:
+        raise UsageError(f"template {ref!r} cannot be used:\n{exc}") from None
+
+
+def resolve_template(
+    ref: str, version=None, store_url: str | None = None
+) -> tuple[IntentTemplate, int | None]:
+    """``ref`` as a file path, a template in the template folders or shipped with the code, or
+    a template stored through the control API, in that order; (template, stored version)."""
+    number = _positive_int("template_version", version)
+    if number == 0:
+        raise UsageError("-a template_version= counts from 1, got 0")
+    try:
+        path = resolve_template_path(ref)
+    except TemplateError as missing:
+        return _stored_template(ref, number, store_url, missing)
+    if number is not None:
+        raise UsageError(
+            f"-a template_version= is for templates stored through the API; {ref!r} is the "
+            f"file {path}, which has no versions"
+        )
+    try:
+        return load_template(ref), None
+    except TemplateError as exc:
+        raise UsageError(f"template {ref!r} cannot be used:\n{exc}") from None
+
+
 def parse_arguments(
     template: str | None = None,
     start_urls: str | None = None,
@@ -63,15 +127,22 @@ def parse_arguments(
     strategy: str | None = None,
     run_dir: str | None = None,
     dataset: str | None = None,
+    task=None,
+    template_version=None,
+    store_url: str | None = None,
+    fetch: str | None = None,
     **_other,
 ) -> CrawlArguments:
-    """Resolve the spider's arguments against its template; UsageError says what is wrong."""
+    """Resolve the spider's arguments against its template; UsageError says what is wrong.
+
+    ``store_url`` is where stored templates are looked up (default: the store's URL from the
+    environment, see store.config)."""
     if not template:
         raise UsageError("IntentSpider needs a template: -a template=PATH_OR_NAME")
-    try:
-        loaded = load_template(template)
-    except TemplateError as exc:
-        raise UsageError(f"template {template!r} cannot be used:\n{exc}") from None
+    task_id = _positive_int("task", task)
+    if task_id == 0:
+        raise UsageError("-a task= takes a task id (1 or more), got 0")
+    loaded, stored_version = resolve_template(template, template_version, store_url)
     crawl = loaded.crawl
     urls = _split_urls(start_urls)
     if urls_file:
@@ -96,6 +167,9 @@ def parse_arguments(
             f"-a dataset= takes a name of letters, digits, '.', '_' or '-' (at most 64), "
             f"got {dataset!r}"
         )
+    fetch = fetch or loaded.fetch.strategy
+    if fetch not in FETCH_STRATEGIES:
+        raise UsageError(f"-a fetch= takes one of {', '.join(FETCH_STRATEGIES)}, got {fetch!r}")
     given_depth = _positive_int("max_depth", max_depth)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     return CrawlArguments(
@@ -106,4 +180,7 @@ def parse_arguments(
         max_depth=given_depth if given_depth is not None else crawl.max_depth,
         run_dir=str(Path(run_dir or runs_root() / loaded.name / stamp).resolve()),
         dataset=dataset or loaded.name,
+        task=task_id,
+        template_version=stored_version,
+        fetch=fetch,
     )

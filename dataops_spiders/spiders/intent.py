@@ -6,7 +6,10 @@
 Arguments: template (path or name, required), start_urls (comma-separated), urls_file (one URL per
 line), max_pages, max_depth, strategy (full | navigation | pagination_only | direct_item),
 run_dir (where records, graph and summary go; default runs/<template>/<UTC time>), dataset
-(the dataset this run versions; default: the template name).
+(the dataset this run versions; default: the template name), template_version (a template
+stored through the control API: which version; default its latest), task (the control API's
+task this crawl runs: the TaskProgress extension reports to it), fetch (static | browser | auto;
+default the template's fetch.strategy).
 """
 
 from __future__ import annotations
@@ -24,6 +27,9 @@ from scrapy.utils.sitemap import Sitemap
 from w3lib.url import canonicalize_url
 
 from dataops_spiders import signals
+from dataops_spiders.fetching.browser import BrowserUnavailable, browser_settings, find_executable
+from dataops_spiders.fetching.plan import VIA_META, FetchPlan, section_of, site_of
+from dataops_spiders.fetching.traps import query_growth, trap_reason
 from dataops_spiders.items import PageItem
 from dataops_spiders.links import (
     PAGE_NUMBER_URL,
@@ -36,6 +42,7 @@ from dataops_spiders.spiders.arguments import parse_arguments
 
 HTML_TYPES = (b"text/html", b"application/xhtml+xml")
 MAX_SITEMAP_DEPTH = 3
+MAX_QUERY_GROWTH = 3  # links in a row that each add query parameters: facets without end
 
 
 class IntentSpider(scrapy.Spider):
@@ -51,14 +58,31 @@ class IntentSpider(scrapy.Spider):
         strategy: str | None = None,
         run_dir: str | None = None,
         dataset: str | None = None,
+        task=None,
+        template_version=None,
+        fetch: str | None = None,
         *args,
+        store_url: str | None = None,
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
         arguments = parse_arguments(
-            template, start_urls, urls_file, max_pages, max_depth, strategy, run_dir, dataset
+            template,
+            start_urls,
+            urls_file,
+            max_pages,
+            max_depth,
+            strategy,
+            run_dir,
+            dataset,
+            task=task,
+            template_version=template_version,
+            store_url=store_url,
+            fetch=fetch,
         )
         self.template = arguments.template
+        self.template_version = arguments.template_version
+        self.task_id = arguments.task
         self.start_urls = arguments.start_urls
         self.strategy = arguments.strategy
         self.max_pages = arguments.max_pages
@@ -73,20 +97,55 @@ class IntentSpider(scrapy.Spider):
         self._allow = [re.compile(p) for p in crawl.allow]
         self._deny = [re.compile(p) for p in crawl.deny]
         self._scheduled: set[str] = set()
+        self._per_site: dict[
+            str, int
+        ] = {}  # pages scheduled per site (DATAOPS_MAX_PAGES_PER_DOMAIN)
+        self.fetch_plan = FetchPlan(arguments.fetch, self.template.fetch, self.template.intent)
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
+        # Stored templates are read from the store this crawl writes to.
+        kwargs["store_url"] = crawler.settings.get("DATAOPS_DATABASE_URL") or None
         spider = super().from_crawler(crawler, *args, **kwargs)
         # Settings stay writable until from_crawler returns: give this run's choices to the
-        # components built after it (feeds, crawl graph, run summary).
+        # components built after it (feeds, crawl graph, run summary, task progress).
         settings = crawler.settings
         settings.set("DATAOPS_RUN_DIR", spider.run_dir, priority="spider")
+        if spider.task_id is not None:
+            settings.set("DATAOPS_TASK", spider.task_id, priority="spider")
         # Depth is ours to count (pagination does not make a page deeper): Scrapy's would cut
         # page 7 of a long category listing.
         settings.set("DEPTH_LIMIT", 0, priority="spider")
         if spider.template.crawl.sitemaps and spider.strategy != "direct_item":
             crawler.signals.connect(spider.robots_parsed, signal=signals.robots_parsed)
+        spider._configure_fetching(settings)
         return spider
+
+    def _configure_fetching(self, settings) -> None:
+        """The template's politeness limits, and the browser when the fetch strategy may need
+        it (a static crawl never loads Playwright)."""
+        fetch = self.template.fetch
+        if fetch.download_delay is not None:
+            settings.set("DOWNLOAD_DELAY", fetch.download_delay, priority="spider")
+        if fetch.concurrency_per_domain is not None:
+            settings.set(
+                "CONCURRENT_REQUESTS_PER_DOMAIN", fetch.concurrency_per_domain, priority="spider"
+            )
+        self._max_per_site = settings.getint("DATAOPS_MAX_PAGES_PER_DOMAIN") or None
+        self._trap_detection = settings.getbool("DATAOPS_TRAP_DETECTION", True)
+        if self.fetch_plan.strategy == "static":
+            return
+        try:
+            executable = find_executable(settings.get("DATAOPS_BROWSER_EXECUTABLE"))
+        except BrowserUnavailable as exc:
+            self.fetch_plan.give_up_browser(str(exc))
+            # auto only needs the browser for some pages: a warning; browser asked for it.
+            log = self.logger.warning if self.fetch_plan.strategy == "auto" else self.logger.error
+            log("%s. Crawling with static HTTP only.", exc)
+            return
+        settings.setdict(
+            browser_settings(executable, navigation_timeout=fetch.page_timeout), priority="spider"
+        )
 
     def is_allowed_host(self, url: str) -> bool:
         host = (urlsplit(url).hostname or "").lower()
@@ -95,10 +154,41 @@ class IntentSpider(scrapy.Spider):
     # ------------------------------------------------------------------ start
 
     async def start(self):
+        if self.fetch_plan.strategy == "auto" and self.fetch_plan.uses_browser:
+            for site, sections in self._known_browser_sections().items():
+                self.fetch_plan.known(site, sections)
         for url in self.start_urls:
             request = self._request(normalize_url(url), "start", "", None, depth=0)
             if request is not None:
+                if self.strategy == "direct_item":
+                    # The page itself is wanted, wherever it redirects (example.com to
+                    # www.example.com); redirects copy the meta, links are not followed.
+                    request.meta["allow_offsite"] = True
                 yield request
+
+    def _known_browser_sections(self) -> dict[str, list[str]]:
+        """Sections of the start URLs' sites that earlier crawls rendered in the browser."""
+        if not self.settings.getbool("DATAOPS_STORE", True):
+            return {}
+        from sqlalchemy.orm import Session
+
+        from dataops_spiders.store.config import database_url
+        from dataops_spiders.store.db import make_engine
+        from dataops_spiders.store.sources import browser_sections
+
+        sites = sorted({site_of(url) for url in self.start_urls})
+        engine = make_engine(self.settings.get("DATAOPS_DATABASE_URL") or database_url())
+        try:
+            with Session(engine) as session:
+                known = browser_sections(session, sites)
+        except Exception as exc:  # the versioning pipeline reports a store that is down
+            self.logger.debug("Source profiles not read: %s", exc)
+            return {}
+        finally:
+            engine.dispose()
+        for site, sections in known.items():
+            self.logger.info("Known to need the browser: %s %s", site, ", ".join(sections))
+        return known
 
     # ------------------------------------------------------------------ pages
 
@@ -112,6 +202,11 @@ class IntentSpider(scrapy.Spider):
                 response.headers.get("Content-Type", b"?").decode("latin-1"),
             )
             return
+        verdict = self.fetch_plan.needs_rerender(response)
+        if verdict is not None:
+            yield self._rerender(response, verdict.reason)
+            return
+        self.crawler.stats.inc_value(f"dataops/fetch/{response.meta.get(VIA_META, 'static')}")
         yield self._page_item(response, arrived_as)
         roles = roles_to_follow(self.strategy, arrived_as)
         if not roles:
@@ -121,6 +216,32 @@ class IntentSpider(scrapy.Spider):
                 request = self._follow(response, link)
                 if request is not None:
                     yield request
+
+    def _rerender(self, response, reason: str) -> scrapy.Request:
+        """The same page again, through the browser; its site goes to the browser from now on."""
+        self.crawler.stats.inc_value("dataops/fetch/rerendered")
+        if self.fetch_plan.learn(response.url):
+            site, section = site_of(response.url), section_of(response.url)
+            self.logger.info(
+                "%s looks rendered by JavaScript (%s): fetching it, and %s%s from now on, in "
+                "the browser",
+                response.url,
+                reason,
+                site,
+                section,
+            )
+            self.crawler.signals.send_catch_log(
+                signal=signals.browser_needed, site=site, section=section
+            )
+        kept = {k: v for k, v in response.meta.items() if k.startswith(("dataops_", "allow_"))}
+        return scrapy.Request(
+            response.url,
+            callback=self.parse,
+            errback=self.on_error,
+            meta={**kept, **self.fetch_plan.meta_for(response.url)},
+            dont_filter=True,  # the same URL again, on purpose
+            priority=1,
+        )
 
     def _page_item(self, response, arrived_as: str) -> PageItem:
         return PageItem(
@@ -135,7 +256,7 @@ class IntentSpider(scrapy.Spider):
             encoding=None,  # the cleaning layer detects it (header, meta, BOM, content)
             depth=response.meta.get("dataops_depth", 0),
             referer=response.meta.get("dataops_link", {}).get("from"),
-            fetched_via=response.meta.get("dataops_fetched_via", "static"),
+            fetched_via=response.meta.get(VIA_META, "static"),
             fetched_at=datetime.now(UTC).isoformat(timespec="seconds"),
             timings={"download_latency": response.meta.get("download_latency")},
             page_kind=self._known_kind(response.url, arrived_as),
@@ -172,15 +293,34 @@ class IntentSpider(scrapy.Spider):
                 return None
         else:
             depth, chain = depth + 1, 0
-        return self._request(link.url, link.role, link.anchor, response.url, depth, chain)
+        growth = response.meta.get("dataops_query_growth", 0)
+        growth = growth + 1 if query_growth(response.url, link.url) else 0
+        if self._trap_detection and growth > MAX_QUERY_GROWTH:
+            detail = f"trap: query grew along {growth} links"
+            self._skip(link.url, response.url, "trap", depth, link.role, link.anchor, detail)
+            return None
+        request = self._request(link.url, link.role, link.anchor, response.url, depth, chain)
+        if request is not None:
+            request.meta["dataops_query_growth"] = growth
+        return request
 
-    def _skip(self, url: str, referer: str | None, reason: str, depth: int, kind: str, anchor: str):
+    def _skip(
+        self,
+        url: str,
+        referer: str | None,
+        reason: str,
+        depth: int,
+        kind: str,
+        anchor: str,
+        detail: str | None = None,
+    ):
+        """Record a URL not taken: counted by ``reason``, in the graph with ``detail`` if any."""
         self.crawler.stats.inc_value(f"dataops/skipped/{reason}")
         self.crawler.signals.send_catch_log(
             signal=signals.url_skipped,
             url=url,
             referer=referer,
-            reason=reason,
+            reason=detail or reason,
             depth=depth,
             kind=kind,
             anchor=anchor,
@@ -202,11 +342,20 @@ class IntentSpider(scrapy.Spider):
             if self.max_depth is not None and depth > self.max_depth:
                 self._skip(url, referer, "max_depth", depth, kind, anchor)
                 return None
+            trap = trap_reason(url) if self._trap_detection else None
+            if trap is not None:
+                self._skip(url, referer, "trap", depth, kind, anchor, trap)
+                return None
         fingerprint = canonicalize_url(url)
         if fingerprint not in self._scheduled:
             if self.max_pages is not None and len(self._scheduled) >= self.max_pages:
                 self._skip(url, referer, "max_pages", depth, kind, anchor)
                 return None
+            site = site_of(url)
+            if self._max_per_site is not None and self._per_site.get(site, 0) >= self._max_per_site:
+                self._skip(url, referer, "max_pages_per_domain", depth, kind, anchor)
+                return None
+            self._per_site[site] = self._per_site.get(site, 0) + 1
             self._scheduled.add(fingerprint)
         # Already scheduled URLs still go to the scheduler: its dupefilter drops them, and the
         # crawl graph records the edge from this page.
@@ -218,6 +367,7 @@ class IntentSpider(scrapy.Spider):
                 "dataops_link": {"kind": kind, "anchor": anchor, "from": referer},
                 "dataops_depth": depth,
                 "dataops_pagination": chain,
+                **self.fetch_plan.meta_for(url),
             },
             # pagination first keeps the frontier small: listings before the items they list
             priority=1 if kind == "pagination" else 0,
@@ -287,9 +437,55 @@ class IntentSpider(scrapy.Spider):
     def on_error(self, failure):
         request = failure.request
         if failure.check(IgnoreRequest) and not failure.check(HttpError):
-            return  # a deliberate skip (robots, offsite redirect): already recorded as such
+            # Robots, SSRF and offsite skips are recorded by those who refused; the graph keeps
+            # their reason. Anything else ignored (a response over DOWNLOAD_MAXSIZE once
+            # inflated, say) is recorded as this failure.
+            self.crawler.stats.inc_value("dataops/pages_ignored")
+            self.crawler.signals.send_catch_log(
+                signal=signals.page_failed, request=request, failure=failure
+            )
+            return
+        if request.meta.get(VIA_META) == "browser" and _browser_launch_failed(failure):
+            yield from self._browser_failed(request, failure)
+            return
         self.crawler.stats.inc_value("dataops/pages_failed")
         self.logger.warning("Could not fetch %s: %s", request.url, failure.getErrorMessage())
         self.crawler.signals.send_catch_log(
             signal=signals.page_failed, request=request, failure=failure
         )
+
+    def _browser_failed(self, request, failure):
+        """Chromium would not start or died: say so once, naming the setting, and go on with
+        static HTTP (this page included)."""
+        if self.fetch_plan.give_up_browser(failure.getErrorMessage()):
+            self.crawler.stats.set_value("dataops/fetch/browser_failed", 1)
+            self.logger.error(
+                "The browser failed (%s). Check DATAOPS_BROWSER_EXECUTABLE=%s. Crawling with "
+                "static HTTP only.",
+                failure.getErrorMessage().splitlines()[0][:300],
+                self.settings.get("DATAOPS_BROWSER_EXECUTABLE") or "(found on PATH)",
+            )
+        kept = {k: v for k, v in request.meta.items() if k.startswith(("dataops_", "allow_"))}
+        kept[VIA_META] = "static"
+        yield scrapy.Request(
+            request.url,
+            callback=self.parse,
+            errback=self.on_error,
+            meta=kept,
+            dont_filter=True,
+        )
+
+
+def _browser_launch_failed(failure) -> bool:
+    """Playwright could not launch or lost Chromium (not: the page itself failed)."""
+    message = failure.getErrorMessage()
+    return any(
+        marker in message
+        for marker in (
+            "Failed to launch",
+            "Browser closed",
+            "browser has been closed",
+            "Target page, context or browser has been closed",
+            "Executable doesn't exist",
+        )
+    )

@@ -234,11 +234,18 @@ class SourceProfile(Base):
     domain: Mapped[str] = mapped_column(String(255), unique=True)
     robots_rules: Mapped[str | None] = mapped_column(Text)  # robots.txt as last fetched
     robots_status: Mapped[int | None]
+    # When /api/robots last fetched robots.txt itself (a crawl's fetch is its last_crawl_at).
+    robots_fetched_at: Mapped[datetime | None]
     crawl_delay: Mapped[float | None] = mapped_column(Float)
     sitemaps: Mapped[list[str] | None] = mapped_column(JSON)
     needs_js: Mapped[bool | None] = mapped_column(Boolean)
+    # Path sections (first segment, "/app") whose pages needed the browser; "*": all of them.
+    browser_sections: Mapped[list[str] | None] = mapped_column(JSON)
     pages: Mapped[int] = mapped_column(BigInteger, default=0)
+    browser_pages: Mapped[int] = mapped_column(BigInteger, default=0)  # rendered in Chromium
     errors: Mapped[int] = mapped_column(BigInteger, default=0)
+    # Answers that turned us away: 403, 429, or a CAPTCHA/challenge page.
+    blocked: Mapped[int] = mapped_column(BigInteger, default=0)
     mean_latency: Mapped[float | None] = mapped_column(Float)
     latency_samples: Mapped[int] = mapped_column(BigInteger, default=0)  # pages it averages
     last_crawl_at: Mapped[datetime | None]
@@ -296,6 +303,8 @@ class Job(Base):
     task; a job can run many times."""
 
     __tablename__ = "jobs"
+    # Ids are never reused on SQLite either: a deleted job's id in the audit log stays its own.
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
@@ -322,6 +331,9 @@ class Task(Base):
         Index("ix_tasks_status", "status", "id"),
         Index("ix_tasks_job", "job_id", "id"),
         Index("ix_tasks_created", "created_at"),
+        # Ids are never reused on SQLite either: a crawl of a deleted task, or its audit
+        # entries, must not be taken for a new task's.
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

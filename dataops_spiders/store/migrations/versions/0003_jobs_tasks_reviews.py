@@ -34,6 +34,7 @@ def upgrade() -> None:
         sa.Column("created_at", WHEN, nullable=False),
         sa.Column("updated_at", WHEN, nullable=False),
         sa.Column("created_by", sa.String(100), nullable=True),
+        sqlite_autoincrement=True,  # ids never reused (see models.Job)
     )
     op.create_table(
         "tasks",
@@ -61,6 +62,7 @@ def upgrade() -> None:
         sa.Column("reason", sa.Text(), nullable=True),
         sa.Column("cancel_requested", sa.Boolean(), nullable=False),
         sa.Column("retry_of", sa.Integer(), sa.ForeignKey("tasks.id"), nullable=True),
+        sqlite_autoincrement=True,  # ids never reused (see models.Task)
     )
     op.create_index("ix_tasks_status", "tasks", ["status", "id"])
     op.create_index("ix_tasks_job", "tasks", ["job_id", "id"])
@@ -85,8 +87,13 @@ def upgrade() -> None:
     )
     op.create_index("ix_field_reviews_queue", "field_reviews", ["dataset_id", "status", "id"])
     op.create_index("ix_field_reviews_record", "field_reviews", ["dataset_id", "key", "field"])
+    # /api/robots keeps what it fetched in the source profile, with the time it fetched it.
+    with op.batch_alter_table("source_profiles") as table:
+        table.add_column(sa.Column("robots_fetched_at", WHEN, nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("source_profiles") as table:
+        table.drop_column("robots_fetched_at")
     for table in ("field_reviews", "tasks", "jobs"):
         op.drop_table(table)

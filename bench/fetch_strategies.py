@@ -1,0 +1,153 @@
+"""Static, browser and auto fetching side by side on the same 200 pages, 10% of which need
+JavaScript.
+
+    python bench/fetch_strategies.py [--pages 200] [--js-share 0.1] [--rounds 1]
+
+Serves the demo site on 127.0.0.1 and crawls one URL list (direct_item, generic_product) with
+`-a fetch=static`, `-a fetch=browser` and `-a fetch=auto`, alternating when --rounds > 1. For
+each: seconds, pages/s, peak RSS of the crawl's whole process tree (Scrapy, its workers,
+Playwright's driver, Chromium), and how many of the JavaScript pages gave a record with a price.
+Goal: auto within 1.5x of static's time and far below browser-for-everything.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from dataops_spiders.demo_site.content import catalogue  # noqa: E402
+from dataops_spiders.demo_site.fetch_pages import app_product_path  # noqa: E402
+from dataops_spiders.demo_site.process import start_in_subprocess  # noqa: E402
+
+STRATEGIES = ("static", "auto", "browser")
+
+
+def page_urls(base: str, pages: int, js_share: float) -> tuple[list[str], set[str]]:
+    """`pages` product URLs; every 1/js_share-th one is the JavaScript app's page."""
+    products = catalogue().products[:pages]
+    every = max(1, round(1 / js_share)) if js_share > 0 else 0
+    urls, js = [], set()
+    for n, product in enumerate(products):
+        if every and n % every == every - 1:
+            url = base.rstrip("/") + app_product_path(product.slug)
+            js.add(url)
+        else:
+            url = base.rstrip("/") + product.path
+        urls.append(url)
+    return urls, js
+
+
+def _tree_rss(root_pid: int) -> int:
+    """RSS in bytes of a process and all its descendants (from /proc)."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid, ppid = int(entry), int(fields[1])
+        children.setdefault(ppid, []).append(pid)
+        rss[pid] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
+    total, stack = 0, [root_pid]
+    while stack:
+        pid = stack.pop()
+        total += rss.get(pid, 0)
+        stack += children.get(pid, [])
+    return total
+
+
+def crawl(strategy: str, urls_file: Path, workdir: Path) -> dict:
+    run_dir = workdir / f"run-{strategy}-{time.monotonic_ns()}"
+    command = [
+        sys.executable, "-m", "scrapy", "crawl", "intent",
+        "-a", "template=generic_product", "-a", "strategy=direct_item",
+        "-a", f"urls_file={urls_file}", "-a", f"fetch={strategy}", "-a", f"run_dir={run_dir}",
+        "-s", "LOG_LEVEL=WARNING", "-s", "DATAOPS_STORE=False", "-s", "ROBOTSTXT_OBEY=True",
+    ]  # fmt: skip
+    env = {**os.environ, "DATAOPS_DATA_DIR": str(workdir / "data")}
+    started = time.perf_counter()
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True)
+    peak = 0
+
+    def watch() -> None:
+        nonlocal peak
+        while process.poll() is None:
+            peak = max(peak, _tree_rss(process.pid))
+            time.sleep(0.1)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    _, stderr = process.communicate()
+    seconds = time.perf_counter() - started
+    watcher.join()
+    if process.returncode != 0:
+        raise SystemExit(f"{strategy} crawl failed ({process.returncode}):\n{stderr[-3000:]}")
+    records = [
+        json.loads(line)
+        for line in (run_dir / "records.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
+    return {"seconds": seconds, "peak_rss": peak, "records": records}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--pages", type=int, default=200)
+    parser.add_argument("--js-share", type=float, default=0.1)
+    parser.add_argument("--rounds", type=int, default=1)
+    options = parser.parse_args()
+
+    site = start_in_subprocess()
+    try:
+        base = site.url
+        urls, js_urls = page_urls(base, options.pages, options.js_share)
+        with tempfile.TemporaryDirectory() as tmp:
+            workdir = Path(tmp)
+            urls_file = workdir / "urls.txt"
+            urls_file.write_text("\n".join(urls))
+            results: dict[str, list[dict]] = {s: [] for s in STRATEGIES}
+            for _ in range(options.rounds):
+                for strategy in STRATEGIES:
+                    results[strategy].append(crawl(strategy, urls_file, workdir))
+    finally:
+        site.stop()
+
+    static_seconds = statistics.median(r["seconds"] for r in results["static"])
+    print(f"{len(urls)} pages, {len(js_urls)} need JavaScript; {options.rounds} round(s)\n")
+    print(f"{'strategy':<9} {'seconds':>8} {'pages/s':>8} {'peak RSS':>10} {'JS pages ok':>12}"
+          f" {'vs static':>10}")  # fmt: skip
+    for strategy in STRATEGIES:
+        runs = results[strategy]
+        seconds = statistics.median(r["seconds"] for r in runs)
+        peak = max(r["peak_rss"] for r in runs)
+        records = runs[-1]["records"]
+        priced = {
+            r["source_url"]
+            for r in records
+            if (r.get("fields", {}).get("price") or {}).get("value") is not None
+        }
+        js_ok = len(js_urls & priced)
+        ratio = seconds / static_seconds
+        print(
+            f"{strategy:<9} {seconds:>8.1f} {len(urls) / seconds:>8.1f} "
+            f"{peak / 2**20:>8.0f} MB {js_ok:>5}/{len(js_urls):<6} {ratio:>9.2f}x"
+        )
+    print("\ngoal: auto <= 1.5x static's time, and far below browser")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,148 @@
+"""The SSRF guard inside the crawler (DATAOPS_SSRF_GUARD), through real `scrapy crawl` runs.
+
+The fixture site (127.0.0.1) is allowed; a second site on 127.0.0.2 stands for an internal
+service: its request log proves that a refused address is never fetched, whichever way the URL
+writes it, whether the crawl reaches it directly, through a redirect, or through DNS.
+"""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import quote, urlsplit
+
+import pytest
+
+from dataops_spiders.demo_site import SiteProcess
+from dataops_spiders.netguard import Allowed, UnsafeURL, allow_list, check_resolved
+from tests.crawling import crawl
+
+
+@pytest.fixture(scope="module")
+def internal():
+    with SiteProcess("--host", "127.0.0.2") as site:
+        yield site
+
+
+def guarded_crawl(start_url: str, run_dir, allow=("127.0.0.1",), **settings):
+    return crawl(
+        "demo_catalogue",
+        run_dir,
+        "strategy=direct_item",
+        "max_pages=1",
+        start_urls=start_url,
+        settings={
+            "DATAOPS_SSRF_GUARD": "True",
+            "DATAOPS_SSRF_ALLOW": json.dumps(list(allow)),
+            **settings,
+        },
+    )
+
+
+def stat(result, name: str) -> int:
+    """A stat of the crawl, from the stats Scrapy logs at close."""
+    marker = f"'{name}': "
+    if marker not in result.log:
+        return 0
+    return int(result.log.split(marker, 1)[1].split(",", 1)[0].split("}", 1)[0])
+
+
+def test_an_allowed_host_is_crawled(fixture_site, tmp_path):
+    fixture_site.reset_log()
+    result = guarded_crawl(fixture_site.url + "about/", tmp_path / "run")
+    assert result.returncode == 0, result.log[-3000:]
+    assert "/about/" in fixture_site.requests()
+    assert stat(result, "dataops/ssrf_refused") == 0
+
+
+def _port(site) -> int:
+    return urlsplit(site.url).port
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        "127.0.0.2",
+        "2130706434",  # decimal
+        "0177.0.0.02",  # octal
+        "0x7f.0.0.2",  # hex
+        "127.2",  # short form
+        "[::ffff:127.0.0.2]",  # IPv6-mapped
+    ],
+)
+def test_a_redirect_to_a_refused_address_is_never_fetched(host, fixture_site, internal, tmp_path):
+    internal.reset_log()
+    target = f"http://{host}:{_port(internal)}/about/"
+    start = f"{fixture_site.url}out?to={quote(target, safe='')}"
+
+    result = guarded_crawl(start, tmp_path / "run")
+
+    assert result.returncode == 0, result.log[-3000:]
+    assert internal.requests() == []  # not the page, not its robots.txt
+    assert stat(result, "dataops/ssrf_refused") == 1
+    assert "SSRF guard refused" in result.log and "loopback" in result.log
+    node = result.nodes[target]
+    assert node["skip_reason"] == "ssrf" and node["status"] is None
+
+
+def test_a_host_name_that_resolves_to_a_refused_address_is_never_fetched(fixture_site, tmp_path):
+    fixture_site.reset_log()
+    url = f"http://localhost:{_port(fixture_site)}/about/"
+
+    result = guarded_crawl(url, tmp_path / "run", allow=())
+
+    assert result.returncode == 0, result.log[-3000:]
+    assert fixture_site.requests() == []
+    assert "localhost (127.0.0.1) is not a public address: loopback" in result.log
+    assert result.nodes[url]["skip_reason"] == "ssrf"
+
+
+def test_without_the_guard_private_addresses_are_crawled_as_before(fixture_site, tmp_path):
+    fixture_site.reset_log()
+    url = f"http://localhost:{_port(fixture_site)}/about/"
+    result = crawl(
+        "demo_catalogue", tmp_path / "run", "strategy=direct_item", "max_pages=1", start_urls=url
+    )
+    assert result.returncode == 0, result.log[-3000:]
+    assert "/about/" in fixture_site.requests()
+
+
+# ------------------------------------------------------------------ the checks themselves
+
+
+@pytest.mark.parametrize(
+    ("name", "addresses", "allow", "refused"),
+    [
+        ("shop.example", ["93.184.215.14"], [], False),
+        ("shop.example", ["93.184.215.14", "10.0.0.5"], [], True),  # any one address refuses
+        ("rebind.example", ["127.0.0.1"], [], True),
+        ("rebind.example", ["127.0.0.1"], ["127.0.0.0/8"], False),
+        ("intranet.example", ["10.1.2.3"], ["intranet.example"], False),  # allowed by name
+        ("mapped.example", ["::ffff:192.168.0.1"], [], True),
+        ("meta.example", ["169.254.169.254"], ["169.254.0.0/16"], True),  # never metadata
+    ],
+)
+def test_resolved_addresses_are_judged_like_literal_ones(name, addresses, allow, refused):
+    if refused:
+        with pytest.raises(UnsafeURL):
+            check_resolved(name, addresses, Allowed(allow))
+    else:
+        check_resolved(name, addresses, Allowed(allow))
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ('["127.0.0.1", "10.0.0.0/8"]', ["127.0.0.1", "10.0.0.0/8"]),
+        ("127.0.0.1, site.test", ["127.0.0.1", "site.test"]),
+        (["127.0.0.1"], ["127.0.0.1"]),
+        ("", []),
+        (None, []),
+    ],
+)
+def test_the_allow_list_setting_takes_json_or_commas(value, expected):
+    assert allow_list(value) == expected
+
+
+def test_a_broken_allow_list_setting_is_refused_with_a_reason():
+    with pytest.raises(ValueError, match="not a JSON list of hosts"):
+        allow_list('["127.0.0.1"')
