@@ -13,10 +13,12 @@ import control_api.models  # noqa: F401 - the API's tables join the store's meta
 from control_api.config import ApiSettings
 from control_api.errors import install_error_handlers
 from control_api.routers import api_router, health
+from control_api.services.dispatcher import Dispatcher
 from control_api.services.nodes import node_pool
 from dataops_spiders.store.db import make_engine, make_session_factory, make_write_session_factory
 
-DESCRIPTION = """Drive DataOps Spiders: templates, datasets, exports and the audit log.
+DESCRIPTION = """Drive DataOps Spiders: templates, jobs and their tasks on Scrapyd, one-page
+scrapes, datasets, exports and the audit log.
 
 Every endpoint but `/health*` and these docs needs an API key, sent as `X-API-Key: KEY` or
 `Authorization: Bearer KEY` (`dataops apikey create --role viewer|operator|admin`). Errors
@@ -33,7 +35,13 @@ def _version() -> str:
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    # Tasks are scheduled and kept true only where there are nodes to schedule them on.
+    dispatcher = app.state.dispatcher if app.state.nodes is not None else None
+    if dispatcher is not None and app.state.settings.dispatch:
+        dispatcher.start()
     yield
+    if dispatcher is not None:
+        dispatcher.stop()
     for pool in (app.state.nodes, app.state.health_nodes):
         if pool is not None:
             pool.close()
@@ -59,6 +67,7 @@ def create_app(settings: ApiSettings | None = None, engine: Engine | None = None
     app.state.write_sessions = make_write_session_factory(app.state.engine)
     app.state.nodes = node_pool(settings)
     app.state.health_nodes = node_pool(settings, timeout=settings.health_timeout)
+    app.state.dispatcher = Dispatcher(app.state.write_sessions, app.state.nodes, settings)
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(api_router)

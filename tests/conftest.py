@@ -84,3 +84,18 @@ def api(store_url):
     harness = ApiHarness(store_url)
     yield harness
     harness.close()
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def shared_api(request, tmp_path_factory):
+    """One API per database for the tables of refused requests (a refusal changes nothing)."""
+    from control_api.testing import ApiHarness
+    from dataops_spiders.store.testing import sqlite_url
+
+    if request.param == "sqlite":
+        url = sqlite_url(tmp_path_factory.mktemp("refusals") / "store.sqlite3")
+    else:
+        url = request.getfixturevalue("postgres").create()
+    harness = ApiHarness(url)
+    yield harness
+    harness.close()

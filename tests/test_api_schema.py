@@ -9,6 +9,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis import GenerationMode
+from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from control_api.app import create_app
@@ -74,7 +75,23 @@ def test_no_input_makes_the_server_fail(schema, fuzzed, path, method, mode):
     headers = fuzzed.headers("admin" if path.startswith("/api/keys") else "operator")
     # A template is YAML in a JSON string: a schema-valid string is rarely a valid template,
     # and its 422 (with the problems by line) is the right answer, not a rejected valid input.
-    excluded = [positive_data_acceptance] if path.startswith("/api/templates") else []
+    # Likewise /api/pipeline (exactly one of template, template_text, intent: the schema cannot
+    # say "one of") and /api/robots (a schema-valid URL is mostly one the SSRF guard refuses).
+    # Jobs and scrapes name a template that must exist, and a scrape's URL must pass the SSRF
+    # guard (test_api_jobs.py, test_api_scrape.py).
+    checked_elsewhere = (
+        "/api/templates",
+        "/api/pipeline",
+        "/api/robots",
+        "/api/jobs",
+        "/api/scrape",
+    )
+    excluded = [positive_data_acceptance] if path.startswith(checked_elsewhere) else []
+    # This API has no Scrapyd node: what schedules a task answers 503 "scrapyd_unavailable" (the
+    # task waits queued), which is the documented answer, not a failure; any other 5xx still is.
+    schedules = path.endswith(("/run", "/retry")) or path == "/api/scrape"
+    if schedules:
+        excluded.append(not_a_server_error)
 
     @given(case=schema[path][method].as_strategy(generation_mode=mode))
     @settings(
@@ -85,6 +102,9 @@ def test_no_input_makes_the_server_fail(schema, fuzzed, path, method, mode):
         database=None,
     )
     def check(case):
-        case.call_and_validate(headers=headers, excluded_checks=excluded)
+        response = case.call_and_validate(headers=headers, excluded_checks=excluded)
+        if schedules and response.status_code >= 500:
+            assert response.status_code == 503, response.text
+            assert response.json()["error"]["code"] == "scrapyd_unavailable", response.text
 
     check()

@@ -14,6 +14,7 @@ header; they are never part of a URL, a log line or an exception message.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
@@ -197,6 +198,34 @@ class ScrapydClient:
             text = text.split("\n", 1)[1]  # the tail began mid-line: start at the next line
         return text
 
+    def log_stream(
+        self, project: str, spider: str, job: str, chunk_size: int = 64 * 1024
+    ) -> Iterator[bytes] | None:
+        """The job's whole log as chunks of bytes, read as they are sent; None when there is
+        none. Iterate it to the end (or close it): the connection is released then."""
+        url = self.log_url(project, spider, job)
+        request = self._http.build_request("GET", url, headers={"Connection": "close"})
+        try:
+            response = self._http.send(request, stream=True)
+        except httpx.TimeoutException:
+            raise ScrapydUnavailable(
+                f"Scrapyd at {self.url} did not answer in time", node=self.url
+            ) from None
+        except httpx.TransportError as exc:
+            raise ScrapydUnavailable(
+                f"Scrapyd at {self.url} is unreachable: {str(exc) or type(exc).__name__}",
+                node=self.url,
+            ) from None
+        if response.status_code == 404:
+            response.close()
+            return None
+        try:
+            self._check_http(response)
+        except ScrapydError:
+            response.close()
+            raise
+        return _chunks(response, chunk_size)
+
     # ------------------------------------------------------------------ plumbing
 
     def _request(self, method: str, path: str, **kwargs) -> httpx.Response:
@@ -246,3 +275,11 @@ class ScrapydClient:
                 f"Scrapyd at {self.url}: {endpoint} did not answer JSON", node=self.url
             )
         return answer
+
+
+def _chunks(response: httpx.Response, chunk_size: int) -> Iterator[bytes]:
+    # A node that goes away mid-log raises here: the download breaks off visibly, not silently.
+    try:
+        yield from response.iter_bytes(chunk_size)
+    finally:
+        response.close()

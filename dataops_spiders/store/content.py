@@ -1,8 +1,9 @@
 """What makes two records "the same": the content hash, and keys the database can index.
 
-A record's content is its fields' values plus its source URL. Not fetched_at, confidences,
-reasons or alternatives: an unchanged page crawled again hashes the same, so the new version
-stores nothing new for it. The hash is sha256 over canonical JSON (sorted keys, no spaces).
+A record's content is its fields' values plus its source URL (and the review decisions that
+set any of them, see store.reviews). Not fetched_at, confidences, reasons or alternatives: an
+unchanged page crawled again hashes the same, so the new version stores nothing new for it.
+The hash is sha256 over canonical JSON (sorted keys, no spaces).
 """
 
 from __future__ import annotations
@@ -54,8 +55,26 @@ def field_values(record: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def field_reviews(record: dict[str, Any]) -> dict[str, Any]:
+    """{field: review marker} of the fields a person's decision set (see store.reviews)."""
+    fields = record.get("fields")
+    if not isinstance(fields, dict):
+        return {}
+    return {
+        name: field["review"]
+        for name, field in fields.items()
+        if isinstance(field, dict) and field.get("review")
+    }
+
+
 def record_content(record: dict[str, Any]) -> dict[str, Any]:
-    return {"fields": field_values(record), "source_url": record.get("source_url")}
+    content = {"fields": field_values(record), "source_url": record.get("source_url")}
+    # A reviewed value is not the same content as the value unreviewed: an approval must
+    # reach the next version even though the value did not change.
+    reviews = field_reviews(record)
+    if reviews:
+        content["reviews"] = reviews
+    return content
 
 
 def content_hash(record: dict[str, Any]) -> str:

@@ -32,6 +32,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
+from dataops_spiders.store import reviews
 from dataops_spiders.store.content import content_hash, json_safe, storable_key
 from dataops_spiders.store.db import is_sqlite, write_session
 from dataops_spiders.store.errors import (
@@ -153,6 +154,8 @@ class VersionWriter:
         self.version_id: int | None = None
         self.number: int | None = None
         self.attempt = 1
+        # The dataset's review decisions, applied to each record as it is staged.
+        self.decisions: reviews.Decisions = {}
 
     # -- opening
 
@@ -202,7 +205,7 @@ class VersionWriter:
             )
             session.add(version)
             session.flush()
-            self._attach(dataset, found.id, version)
+            self._attach(session, dataset, found.id, version)
         return number
 
     def resume(self, dataset: str, number: int, run_id: int | None = None) -> int:
@@ -224,12 +227,15 @@ class VersionWriter:
             if run_id is not None:
                 version.run_id = run_id
             session.flush()
-            self._attach(dataset, found.id, version)
+            self._attach(session, dataset, found.id, version)
         return number
 
-    def _attach(self, dataset: str, dataset_id: int, version: DatasetVersion) -> None:
+    def _attach(
+        self, session: Session, dataset: str, dataset_id: int, version: DatasetVersion
+    ) -> None:
         self.dataset, self.dataset_id = dataset, dataset_id
         self.version_id, self.number, self.attempt = version.id, version.number, version.attempt
+        self.decisions = reviews.load_decisions(session, dataset_id)
 
     def _require_open(self, session: Session) -> None:
         if self.version_id is None:
@@ -258,6 +264,11 @@ class VersionWriter:
         if not batch:
             return result
         bodies = {key: json_safe(record) for key, record in batch.items()}
+        if self.decisions:
+            bodies = {
+                key: reviews.apply_decisions(body, key, self.decisions)
+                for key, body in bodies.items()
+            }
         hashes = {key: content_hash(body) for key, body in bodies.items()}
         with write_session(self.engine) as session:
             self._require_open(session)
@@ -269,10 +280,10 @@ class VersionWriter:
                     "key_id": key_ids[key],
                     "body_id": body_ids[hashes[key]],
                     "attempt": self.attempt,
-                    "confidence": _confidence(record),
-                    "low_confidence": bool(record.get("low_confidence_fields")),
+                    "confidence": _confidence(bodies[key]),
+                    "low_confidence": bool(bodies[key].get("low_confidence_fields")),
                 }
-                for key, record in batch.items()
+                for key in batch
             ]
             inserted = session.scalars(
                 _insert_ignoring_conflicts(session, StagedRecord).returning(StagedRecord.key_id),
@@ -444,6 +455,8 @@ class VersionWriter:
                 func.sum(case((StagedRecord.low_confidence, 1), else_=0)),
             ).where(StagedRecord.version_id == v)
         ).one()
+        # Human review: questions about the new and changed records, decisions carried.
+        reviews.on_commit(session, d, n, v)
         session.execute(delete(StagedRecord).where(StagedRecord.version_id == v))
         return {
             "records": records,
