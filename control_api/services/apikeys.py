@@ -126,12 +126,9 @@ def revoke_key(session: Session, key: ApiKey, actor: Principal = COMMAND_LINE) -
 
 
 def bootstrap_admin_key(session: Session) -> IssuedKey | None:
-    """On a store with no active key, an admin key (for the first `dataops serve` to print
-    once); None when a key exists already."""
-    active = session.scalar(
-        select(func.count()).select_from(ApiKey).where(ApiKey.revoked_at.is_(None))
-    )
-    if active:
+    """On a store with no active admin key, one (for `dataops serve` to print once): without
+    it nobody could manage keys through the API. None when an active admin key exists."""
+    if active_admins(session):
         return None
     return create_key(session, ADMIN, BOOTSTRAP_NAME)
 

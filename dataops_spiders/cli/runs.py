@@ -11,7 +11,6 @@ from pathlib import Path
 import click
 
 from dataops_spiders.cli import echo_json, main
-from dataops_spiders.spiders.arguments import runs_root
 from dataops_spiders.templates import TemplateError, load_template
 
 
@@ -89,6 +88,8 @@ def crawl(template_ref, urls, max_pages, strategy, run_dir, settings) -> None:
         raise click.ClickException(str(exc)) from None
     from datetime import UTC, datetime
 
+    from dataops_spiders.spiders.arguments import runs_root  # loads Scrapy: not for `serve`
+
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     run_dir = str(Path(run_dir or runs_root() / Path(template_ref).stem / stamp).resolve())
     extra = []
@@ -124,6 +125,7 @@ def _print_summary(run_dir: str) -> None:
 def demo(max_pages: int | None, run_dir: str | None) -> None:
     """Serve the bundled demo shop on 127.0.0.1, crawl it with the demo template, summarise."""
     from dataops_spiders.demo_site.process import start_in_subprocess
+    from dataops_spiders.spiders.arguments import runs_root
 
     with start_in_subprocess(crawl_delay=0) as site:
         click.echo(f"demo site serving at {site.url}")
