@@ -16,8 +16,10 @@ $(VENV)/.installed: pyproject.toml
 demo: setup
 	$(BIN)/dataops demo
 
+# Two workers (the machines we run on have 2 cores; most tests wait on crawls and Scrapyd), each
+# taking whole files so a module's Scrapyd node or fixture site is started once.
 test: setup
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 lint: setup
 	$(BIN)/ruff check .
@@ -30,6 +32,8 @@ format: setup
 bench: setup
 	$(BIN)/python bench/crawl_throughput.py
 	$(BIN)/python bench/extraction_quality.py
+	$(BIN)/python bench/api_footprint.py
+	$(BIN)/python bench/fetch_strategies.py
 
 clean:
 	rm -rf build dist *.egg-info runs .pytest_cache
