@@ -5,7 +5,7 @@ JavaScript.
 
 Serves the demo site on 127.0.0.1 and crawls one URL list (direct_item, generic_product) with
 `-a fetch=static`, `-a fetch=browser` and `-a fetch=auto`, alternating when --rounds > 1. For
-each: seconds, pages/s, peak RSS of the crawl's whole process tree (Scrapy, its workers,
+each: seconds, pages/s, peak memory (PSS) of the crawl's whole process tree (Scrapy, its workers,
 Playwright's driver, Chromium), and how many of the JavaScript pages gave a record with a price.
 Goal: auto within 1.5x of static's time and far below browser-for-everything.
 """
@@ -48,10 +48,22 @@ def page_urls(base: str, pages: int, js_share: float) -> tuple[list[str], set[st
     return urls, js
 
 
-def _tree_rss(root_pid: int) -> int:
-    """RSS in bytes of a process and all its descendants (from /proc)."""
+def _pss(pid: int) -> int:
+    """Proportional set size in bytes: shared pages split between the processes sharing them
+    (summing RSS would count Chromium's shared memory once per process)."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as rollup:
+            for line in rollup:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def _tree_memory(root_pid: int) -> int:
+    """PSS in bytes of a process and all its descendants (from /proc)."""
     children: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
@@ -60,13 +72,11 @@ def _tree_rss(root_pid: int) -> int:
                 fields = stat.read().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        pid, ppid = int(entry), int(fields[1])
-        children.setdefault(ppid, []).append(pid)
-        rss[pid] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
+        children.setdefault(int(fields[1]), []).append(int(entry))
     total, stack = 0, [root_pid]
     while stack:
         pid = stack.pop()
-        total += rss.get(pid, 0)
+        total += _pss(pid)
         stack += children.get(pid, [])
     return total
 
@@ -87,8 +97,8 @@ def crawl(strategy: str, urls_file: Path, workdir: Path) -> dict:
     def watch() -> None:
         nonlocal peak
         while process.poll() is None:
-            peak = max(peak, _tree_rss(process.pid))
-            time.sleep(0.1)
+            peak = max(peak, _tree_memory(process.pid))
+            time.sleep(0.2)
 
     watcher = threading.Thread(target=watch, daemon=True)
     watcher.start()
@@ -111,24 +121,19 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=1)
     options = parser.parse_args()
 
-    site = start_in_subprocess()
-    try:
-        base = site.url
-        urls, js_urls = page_urls(base, options.pages, options.js_share)
-        with tempfile.TemporaryDirectory() as tmp:
-            workdir = Path(tmp)
-            urls_file = workdir / "urls.txt"
-            urls_file.write_text("\n".join(urls))
-            results: dict[str, list[dict]] = {s: [] for s in STRATEGIES}
-            for _ in range(options.rounds):
-                for strategy in STRATEGIES:
-                    results[strategy].append(crawl(strategy, urls_file, workdir))
-    finally:
-        site.stop()
+    with start_in_subprocess() as site, tempfile.TemporaryDirectory() as tmp:
+        urls, js_urls = page_urls(site.url, options.pages, options.js_share)
+        workdir = Path(tmp)
+        urls_file = workdir / "urls.txt"
+        urls_file.write_text("\n".join(urls))
+        results: dict[str, list[dict]] = {s: [] for s in STRATEGIES}
+        for _ in range(options.rounds):
+            for strategy in STRATEGIES:
+                results[strategy].append(crawl(strategy, urls_file, workdir))
 
     static_seconds = statistics.median(r["seconds"] for r in results["static"])
     print(f"{len(urls)} pages, {len(js_urls)} need JavaScript; {options.rounds} round(s)\n")
-    print(f"{'strategy':<9} {'seconds':>8} {'pages/s':>8} {'peak RSS':>10} {'JS pages ok':>12}"
+    print(f"{'strategy':<9} {'seconds':>8} {'pages/s':>8} {'peak PSS':>10} {'JS pages ok':>12}"
           f" {'vs static':>10}")  # fmt: skip
     for strategy in STRATEGIES:
         runs = results[strategy]

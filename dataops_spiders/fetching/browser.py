@@ -85,7 +85,7 @@ SETTLE_SCRIPT = """async ([quiet, limit]) => {
     observer.observe(document.documentElement, watch);
   });
 }"""
-SETTLE_QUIET_MS = 500
+SETTLE_QUIET_MS = 300
 SETTLE_LIMIT_MS = 5000
 
 
@@ -129,9 +129,9 @@ def browser_settings(executable: str, *, navigation_timeout: float = 30.0) -> di
             "args": list(CHROMIUM_ARGS),
         },
         "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": int(navigation_timeout * 1000),
-        # One context, a few pages: each page is a renderer process (~100 MB).
+        # One context, a few pages at once: each page is a renderer process (~100 MB).
         "PLAYWRIGHT_MAX_CONTEXTS": 1,
-        "PLAYWRIGHT_MAX_PAGES_PER_CONTEXT": 4,
+        "PLAYWRIGHT_MAX_PAGES_PER_CONTEXT": 8,
     }
 
 
@@ -174,6 +174,9 @@ def browser_meta(fetch: FetchSpec) -> dict[str, Any]:
         methods.append(PageMethod("evaluate", LOAD_MORE_SCRIPT, arguments))
     return {
         "playwright": True,
+        # A browser page's latency is mostly Chromium rendering, not the server answering:
+        # AutoThrottle must not slow the site down for it.
+        "autothrottle_dont_adjust_delay": True,
         "playwright_page_init_callback": _page_init(ResourceBlocker(fetch.block)),
         "playwright_page_methods": methods,
         "playwright_page_goto_kwargs": {
