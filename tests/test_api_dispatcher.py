@@ -11,6 +11,7 @@ Dispatcher.run_once() while they wait.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import time
 from datetime import timedelta
@@ -309,3 +310,41 @@ def test_a_job_scrapyd_forgot_fails_once_its_crawl_falls_silent(cluster, node, m
     assert cluster.app.state.dispatcher.run_once().ended == {task_id: "failed"}
     ended = task_of(cluster, task_id)
     assert ended["reason"] == f"Scrapyd no longer knows job {'f' * 32} on {node.url} (restarted?)"
+
+
+# ------------------------------------------------------------------------------ the browser
+
+
+@pytest.mark.skipif(
+    not (shutil.which("chromium") or shutil.which("chromium-browser")),
+    reason="Chromium is not installed (apt-get install -y chromium)",
+)
+def test_javascript_only_pages_give_complete_records_through_scrapyd(cluster, node, fixture_site):
+    """A job whose pages need JavaScript (render: auto) and a scrape of such a page both come
+    back with the values only the browser can see."""
+    from dataops_spiders.demo_site.content import catalogue
+    from dataops_spiders.demo_site.fetch_pages import app_product_path, app_products
+
+    products = app_products(catalogue())[:2]
+    urls = [fixture_site.url + app_product_path(p.slug).lstrip("/") for p in products]
+    created = job(
+        cluster, fixture_site, "js_run", template="generic_product", start_urls=urls,
+        limits={}, fetch={"strategy": "direct_item", "render": "auto"},
+    )  # fmt: skip
+    task = wait_for(cluster, run(cluster, created["id"])["id"])
+    assert task["status"] == "finished", task["reason"]
+    exported = cluster.client.get(task["links"]["export"], headers=cluster.headers()).text
+    assert all(p.sku in exported and str(p.price) in exported for p in products)
+
+    response = cluster.client.post(
+        "/api/scrape",
+        json={"url": urls[0], "intent": "product"},
+        headers=cluster.headers("operator"),
+    )
+    scrape_id = response.json()["id"]
+    wait_for(cluster, scrape_id)
+    result = cluster.client.get(
+        f"/api/scrape/{scrape_id}", headers=cluster.headers("operator")
+    ).json()
+    assert result["status"] == "finished", result
+    assert result["records"][0]["fields"]["sku"]["value"] == products[0].sku
