@@ -14,9 +14,9 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
-import httpx
 from protego import Protego
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -25,6 +25,9 @@ from control_api.errors import ApiError
 from control_api.services.ssrf import UnsafeURL, check_url
 from dataops_spiders.settings import ROBOTSTXT_USER_AGENT, USER_AGENT
 from dataops_spiders.store.models import SourceProfile, utcnow
+
+if TYPE_CHECKING:
+    import httpx
 
 FRESH_FOR = timedelta(hours=24)
 FETCH_TIMEOUT = 5.0  # seconds, for the whole fetch with its redirects
@@ -191,6 +194,8 @@ def deciding_rule(parser: Protego, url: str) -> dict[str, str] | None:
 
 def fetch(robots_url: str, allow_hosts: list[str]) -> _Fetched:
     """GET robots.txt: every hop checked by the SSRF guard, 5 s in all, 512 KiB at most."""
+    import httpx  # here: importing it loads its CLI (rich, pygments), slowing the API's start
+
     deadline = time.monotonic() + FETCH_TIMEOUT
     target = robots_url
     headers = {"User-Agent": USER_AGENT}

@@ -15,10 +15,21 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import Any
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
-import httpx
+if TYPE_CHECKING:
+    import httpx
+
+
+def _httpx():
+    """httpx, imported on first use: with rich and click installed, importing it also loads
+    its command-line tool (rich, pygments), which the API's start-up does not need."""
+    import httpx
+
+    return httpx
+
 
 DEFAULT_TIMEOUT = 10.0  # seconds, for every call but addversion
 # addversion answers only after Scrapyd has listed the egg's spiders in a new Python process.
@@ -78,6 +89,7 @@ class ScrapydClient:
         username = username if username is not None else url_user
         password = password if password is not None else url_password
         # Scrapyd turns basic auth on only when both are set; we send it under the same rule.
+        httpx = _httpx()
         auth = httpx.BasicAuth(username, password) if username and password else None
         # trust_env=False: a proxy meant for the web must not carry calls to internal nodes.
         self._http = httpx.Client(
@@ -205,17 +217,8 @@ class ScrapydClient:
         none. Iterate it to the end (or close it): the connection is released then."""
         url = self.log_url(project, spider, job)
         request = self._http.build_request("GET", url, headers={"Connection": "close"})
-        try:
+        with self._unreachable_as_errors():
             response = self._http.send(request, stream=True)
-        except httpx.TimeoutException:
-            raise ScrapydUnavailable(
-                f"Scrapyd at {self.url} did not answer in time", node=self.url
-            ) from None
-        except httpx.TransportError as exc:
-            raise ScrapydUnavailable(
-                f"Scrapyd at {self.url} is unreachable: {str(exc) or type(exc).__name__}",
-                node=self.url,
-            ) from None
         if response.status_code == 404:
             response.close()
             return None
@@ -228,9 +231,12 @@ class ScrapydClient:
 
     # ------------------------------------------------------------------ plumbing
 
-    def _request(self, method: str, path: str, **kwargs) -> httpx.Response:
+    @contextmanager
+    def _unreachable_as_errors(self) -> Iterator[None]:
+        """httpx's timeouts and transport errors as ScrapydUnavailable, naming the node."""
+        httpx = _httpx()
         try:
-            return self._http.request(method, path, **kwargs)
+            yield
         except httpx.TimeoutException:
             raise ScrapydUnavailable(
                 f"Scrapyd at {self.url} did not answer in time", node=self.url
@@ -240,6 +246,10 @@ class ScrapydClient:
             raise ScrapydUnavailable(
                 f"Scrapyd at {self.url} is unreachable: {reason}", node=self.url
             ) from None
+
+    def _request(self, method: str, path: str, **kwargs) -> httpx.Response:
+        with self._unreachable_as_errors():
+            return self._http.request(method, path, **kwargs)
 
     def _check_http(self, response: httpx.Response) -> None:
         if response.status_code == 401:
