@@ -93,7 +93,7 @@ def progress_of(stats: dict[str, Any], previous: dict[str, Any] | None, now: dat
     }
 
 
-def compact_record(record: dict[str, Any]) -> dict[str, Any]:
+def scrape_view(record: dict[str, Any]) -> dict[str, Any]:
     """A record as a scrape result shows it: per field its value, confidence, validity and the
     reasons behind the score (no alternatives or extractor sources)."""
     fields = {}
@@ -320,7 +320,7 @@ class TaskProgress:
         from itemadapter import ItemAdapter
 
         records = ItemAdapter(item).get("records") or []
-        self.scrape.records.extend(compact_record(record) for record in records)
+        self.scrape.records.extend(scrape_view(record) for record in records)
 
     def page_failed(self, request: Request, failure: Failure) -> None:
         if self.scrape is None or self.scrape.error is not None:
