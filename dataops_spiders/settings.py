@@ -38,12 +38,16 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "dataops_spiders.middlewares.robots.RobotsMiddleware": 100,
     # Before Scrapy's UserAgentMiddleware (500), which then keeps the User-Agent we chose.
+    # Static HTTP or the browser for each page, as the crawl's fetch plan says by then.
+    "dataops_spiders.middlewares.fetch_routing.FetchRoutingMiddleware": 400,
     "dataops_spiders.middlewares.browser_headers.BrowserHeadersMiddleware": 450,
     # Scrapy's retries, but 429/503 wait for Retry-After or back off exponentially.
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "dataops_spiders.middlewares.backoff.BackoffRetryMiddleware": 550,
     # Before Scrapy's HttpProxyMiddleware (750), which applies the proxy we chose.
     "dataops_spiders.middlewares.proxies.ProxyMiddleware": 740,
+    # Next to the download handler: browser requests borrow an open page and give it back.
+    "dataops_spiders.middlewares.browser_pages.BrowserPagePoolMiddleware": 990,
 }
 # Adapt each site's pace to its response times; never faster than DOWNLOAD_DELAY (or a
 # template's fetch.download_delay), never slower than robots.txt's Crawl-delay asks.
@@ -100,10 +104,13 @@ DATAOPS_SUMMARY = True
 
 # ---------------------------------------------------------------- fetching (see fetching/)
 # Chromium for the browser and auto fetch strategies (a template's fetch.strategy, or
-# -a fetch=static|browser|auto). None: chromium / chromium-browser / google-chrome on PATH, else
-# /usr/bin/chromium (Debian's package: apt-get install -y chromium). Playwright and Chromium
-# load only when a crawl's strategy is browser or auto.
+# -a fetch=static|browser|auto). None: chromium-headless-shell / chromium / chromium-browser /
+# google-chrome on PATH, else /usr/bin/chromium (Debian's packages: apt-get install -y chromium
+# chromium-headless-shell). Playwright starts when a crawl first asks for the browser.
 DATAOPS_BROWSER_EXECUTABLE = None
+# Pages rendering at once (each a Chromium renderer, ~50-100 MB); pages are reused between
+# requests rather than opened and closed for each.
+DATAOPS_BROWSER_PAGES = 8
 # Send the full header set of a real browser (User-Agent, Accept, Accept-Language, client
 # hints), per site or per request; off when USER_AGENT is set for the crawl (-s, the spider) or
 # a request carries its own. robots.txt rules are still those for ROBOTSTXT_USER_AGENT.

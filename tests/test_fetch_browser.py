@@ -50,8 +50,9 @@ class Probe(scrapy.Spider):
 """
 
 
-def run_probe(tmp_path, pages, executable=CHROMIUM):
-    run = run_spider(tmp_path, source=SPIDER.format(executable=executable, pages=pages))
+def run_probe(tmp_path, pages, executable=CHROMIUM, settings=None):
+    source = SPIDER.format(executable=executable, pages=pages)
+    run = run_spider(tmp_path, source=source, settings=settings)
     return run.by_path(), run
 
 
@@ -86,6 +87,47 @@ def test_scroll_and_load_more_bring_in_more_items(fixture_site, tmp_path):
     assert items["app/scroll/"]["cards"] == 48, result.log[-2000:]
     assert items["app/more/"]["cards"] == 48
     assert items["app/scroll/?plain"]["cards"] == 0 and not items["app/scroll/?plain"]["browser"]
+
+
+@needs_chromium
+def test_the_browser_waits_for_data_that_answers_late(fixture_site, tmp_path):
+    # The page is quiet for a second before its data arrives: a wait for a quiet DOM alone
+    # would return the empty shell.
+    product = app_products(catalogue())[1]
+    url = f"{fixture_site.url}app/product/{product.slug}?delay=1"
+    items, result = run_probe(tmp_path, [(url, {"strategy": "browser"})])
+    rendered = items[f"app/product/{product.slug}?delay=1"]
+    assert product.sku in rendered["text"], result.log[-2000:]
+
+
+@needs_chromium
+def test_a_page_whose_render_failed_is_not_lent_again_and_the_crawl_goes_on(fixture_site, tmp_path):
+    # One browser page for the whole crawl: the render that times out must give its slot
+    # back (with its page closed), or the other requests would wait for it for ever.
+    products = app_products(catalogue())[:3]
+    urls = [f"{fixture_site.url}app/product/{p.slug}" for p in products]
+    pages = [(f"{fixture_site.url}slow/5", {"strategy": "browser", "page_timeout": 1})]
+    pages += [(url, {"strategy": "browser"}) for url in urls]
+    pool = {"dataops_spiders.middlewares.browser_pages.BrowserPagePoolMiddleware": 990}
+    settings = {"DOWNLOADER_MIDDLEWARES": pool, "DATAOPS_BROWSER_PAGES": 1}
+    items, result = run_probe(tmp_path, pages, settings=settings)
+    assert result.returncode == 0, result.log[-2000:]
+    for product in products:
+        assert product.sku in items[f"app/product/{product.slug}"]["text"], result.log[-2000:]
+    assert "slow/5" not in items
+    assert result.stats["playwright/page_count/max_concurrent"] == 1
+    assert result.stats["dataops/browser/pages_reused"] >= 1
+
+
+def test_the_headless_shell_is_preferred_on_path(tmp_path, monkeypatch):
+    for name in ("chromium", "chromium-headless-shell"):
+        program = tmp_path / name
+        program.write_text("#!/bin/sh\n")
+        program.chmod(0o755)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert find_executable() == str(tmp_path / "chromium-headless-shell")
+    (tmp_path / "chromium-headless-shell").unlink()
+    assert find_executable() == str(tmp_path / "chromium")
 
 
 def test_a_missing_chromium_is_an_error_naming_the_setting(tmp_path):

@@ -88,6 +88,36 @@ def test_auto_on_a_site_without_javascript_pages_never_starts_a_browser(fixture_
     assert len(result.records) == len(static_urls)
     fetching = result.summary["fetching"]
     assert fetching["browsers_started"] == 0 and fetching["browser"] == 0
+    # not even Playwright's driver: it starts when a page first needs the browser
+    assert "Starting download handler" not in result.log
+
+
+@needs_chromium
+def test_auto_sends_queued_pages_of_a_learnt_section_straight_to_the_browser(
+    fixture_site, tmp_path
+):
+    js_urls, static_urls, products = mixed_urls(fixture_site.url, 6)
+    fixture_site.reset_log()
+    result = crawl(
+        "generic_product", tmp_path / "run", "strategy=direct_item",
+        f"urls_file={write_urls(tmp_path, js_urls + static_urls)}", "fetch=auto",
+        # One request at a time: every app page but the first is queued when /app is learnt.
+        # No store: what earlier tests learnt about this site stays out of it.
+        settings={"CONCURRENT_REQUESTS": 1, "DATAOPS_BROWSER_PAGES": 2, "DATAOPS_STORE": False},
+    )  # fmt: skip
+    assert result.returncode == 0, result.log[-3000:]
+    by_url = result.records_by_url()
+    for url, product in zip(js_urls + static_urls, products, strict=True):
+        assert price_and_sku(by_url[url]) == (product.price, product.sku), url
+    fetching = result.summary["fetching"]
+    # The first app page teaches the section; at most the one downloaded while it was being
+    # parsed is fetched statically too. The rest (4 of 6) go straight to the browser.
+    assert 1 <= fetching["rerendered"] <= 2 and fetching["browser"] == len(js_urls)
+    served = [p for p in fixture_site.requests() if p.startswith("/app/product/")]
+    assert len(served) == len(js_urls) + fetching["rerendered"]
+    # Browser pages are reused, not opened per request.
+    assert fetching["browser_pages_opened"] <= 2
+    assert fetching["browser_pages_reused"] >= len(js_urls) - 2
 
 
 def test_a_static_crawl_does_not_load_playwright(fixture_site, tmp_path):

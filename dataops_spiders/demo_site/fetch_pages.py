@@ -3,9 +3,10 @@
 /app/                          a static index linking the app's product pages
 /app/product/<slug>            a single-page-app shell: an empty #root and a script that
                                fetches /app/api/product/<slug>.json and renders the product
-                               (name, price, SKU, availability): nothing to extract without
+                               (image, name, price, SKU, availability): nothing to extract without
                                running JavaScript
-/app/api/product/<slug>.json   the product as JSON
+/app/product/<slug>?delay=N    the same, its data answering N seconds late (at most 5)
+/app/api/product/<slug>.json   the product as JSON (?delay=N: after N seconds)
 /app/scroll/                   an infinite-scroll list: each scroll to the bottom loads the
                                next 12 products from /app/api/products?page=N (4 pages)
 /app/more/                     the same list behind a "Load more" button
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
 APP_PAGE_SIZE = 12
 APP_PAGES = 4
 MAX_SLOW_SECONDS = 30
+MAX_DATA_DELAY = 5.0
 BOMB_INFLATED_BYTES = 256 * 1024 * 1024  # rounded down to whole 1 MiB blocks
 # Crawlers announce themselves; browsers (and crawlers posing as them) send Mozilla/5.0.
 _NOT_A_BROWSER = re.compile(r"scrapy|python|curl|wget|httpx|dataops|bot|spider", re.I)
@@ -51,6 +53,10 @@ STOREFRONT_JS = """\
   }
   function renderProduct(p) {
     var article = el("article", "product-view");
+    var image = el("img", "product-image");
+    image.src = p.image;
+    image.alt = p.name;
+    article.appendChild(image);
     article.appendChild(el("h1", "product-title", p.name));
     article.appendChild(el("p", "brand", "by " + p.brand));
     var price = el("div", "price-box");
@@ -132,7 +138,17 @@ def product_json(product) -> dict:
         "in_stock": product.in_stock,
         "stock_text": product.stock_text,
         "description": product.description,
+        "image": product.image,
     }
+
+
+def _data_delay(query: dict) -> float:
+    """?delay=N (seconds, at most MAX_DATA_DELAY) of an app product page or its data."""
+    raw = query.get("delay", ["0"])[0]
+    try:
+        return min(max(float(raw), 0.0), MAX_DATA_DELAY)
+    except ValueError:
+        return 0.0
 
 
 def app_product_path(slug: str) -> str:
@@ -214,12 +230,19 @@ def register(router: Router, response_type: type[Response]) -> None:
         if product is None:
             return None
         path = app_product_path(slug)
-        return html(app_shell(product.name, "product", base, path, f"/app/api/product/{slug}.json"))
+        source = f"/app/api/product/{slug}.json"
+        delay = _data_delay(query)
+        if delay:  # a slow API: the data comes long after the page is quiet
+            source += f"?delay={delay:g}"
+        return html(app_shell(product.name, "product", base, path, source))
 
     @router.route(r"/app/api/product/(?P<slug>[a-z0-9-]+)\.json")
     def _app_product_data(state, base, query, slug):
         product = state.shop.by_slug.get(slug)
-        return data(product_json(product)) if product else None
+        if product is None:
+            return None
+        time.sleep(_data_delay(query))
+        return data(product_json(product))
 
     @router.route(r"/app/(?P<mode>scroll|more)/")
     def _app_list(state, base, query, mode):

@@ -37,6 +37,8 @@ def build_summary(stats: dict, spider, outputs: list[str]) -> dict:
             "browser": stats.get("dataops/fetch/browser", 0),
             "rerendered": stats.get("dataops/fetch/rerendered", 0),
             "browsers_started": stats.get("playwright/browser_count", 0),
+            "browser_pages_opened": stats.get("playwright/page_count", 0),
+            "browser_pages_reused": stats.get("dataops/browser/pages_reused", 0),
             "browser_unavailable": spider.fetch_plan.browser_broken,
         },
         "pages_failed": stats.get("dataops/pages_failed", 0),

@@ -2,22 +2,37 @@
 
 Nothing here imports Playwright at module level: a static crawl never loads it. A crawl that
 may need the browser gets ``browser_settings()`` merged into its settings before the crawler
-starts (the download handler then launches Chromium the first time a request asks for it), and
-each request that should be rendered carries ``browser_meta()``.
+starts (the download handler then starts Playwright and Chromium the first time a request asks
+for them), and the fetch-routing middleware gives each request to be rendered
+``browser_meta()``.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import weakref
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from dataops_spiders.fetching.page_scripts import (
+    LOAD_MORE_SCRIPT,
+    NETWORK_TRACKER,
+    SCROLL_SCRIPT,
+    SETTLE_LIMIT_MS,
+    SETTLE_LONG_POLL_MS,
+    SETTLE_QUIET_MS,
+    SETTLE_SCRIPT,
+)
 from dataops_spiders.templates import FetchSpec
 
 EXECUTABLE_SETTING = "DATAOPS_BROWSER_EXECUTABLE"
 DEFAULT_EXECUTABLE = "/usr/bin/chromium"
+# Looked for on PATH, best first. Chromium's headless shell (Debian's chromium-headless-shell)
+# is the browser without its windowing and GPU machinery: the same Blink and V8, so the same
+# DOM, at about a fifth less CPU per page (bench/fetch_strategies.py).
+EXECUTABLE_NAMES = ("chromium-headless-shell", "chromium", "chromium-browser", "google-chrome")
 # What a crawling browser has no use for: updates, sync, first-run pages, QUIC (proxies and
 # packet captures expect TCP).
 CHROMIUM_ARGS = (
@@ -28,65 +43,7 @@ CHROMIUM_ARGS = (
     "--disable-quic",
     "--disable-dev-shm-usage",  # containers give /dev/shm 64 MB; Chromium then crashes
 )
-HANDLER = "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"
-
-# Scroll to the bottom up to `times` times, each time waiting (at most 3 s) for the page to
-# grow; stop early when it no longer does.
-SCROLL_SCRIPT = """async (times) => {
-  const grown = (height) => new Promise((done) => {
-    const start = Date.now();
-    const check = () => (document.body.scrollHeight > height || Date.now() - start > 3000)
-      ? done(document.body.scrollHeight > height) : setTimeout(check, 100);
-    check();
-  });
-  let scrolled = 0;
-  for (; scrolled < times; scrolled++) {
-    const height = document.body.scrollHeight;
-    window.scrollTo(0, height);
-    if (!(await grown(height))) break;
-  }
-  return scrolled;
-}"""
-
-# Click the "load more" control up to `max` times while it is there, waiting (at most 3 s) for
-# the document to change after each click.
-LOAD_MORE_SCRIPT = """async ([selector, max]) => {
-  const changed = (size) => new Promise((done) => {
-    const start = Date.now();
-    const check = () => (document.body.innerHTML.length !== size || Date.now() - start > 3000)
-      ? done() : setTimeout(check, 100);
-    check();
-  });
-  let clicks = 0;
-  for (; clicks < max; clicks++) {
-    const button = document.querySelector(selector);
-    if (!button) break;
-    const size = document.body.innerHTML.length;
-    button.click();
-    await changed(size);
-  }
-  return clicks;
-}"""
-
-
-# Wait until the document has not changed for `quiet` ms (at most `limit` ms): scripts that
-# fetch and render content are done by then. Unlike Playwright's "networkidle" it never fails
-# a page whose analytics keep polling; it just stops waiting.
-SETTLE_SCRIPT = """async ([quiet, limit]) => {
-  await new Promise((done) => {
-    let timer = setTimeout(finish, quiet);
-    const observer = new MutationObserver(() => {
-      clearTimeout(timer);
-      timer = setTimeout(finish, quiet);
-    });
-    const cap = setTimeout(finish, limit);
-    function finish() { observer.disconnect(); clearTimeout(cap); clearTimeout(timer); done(); }
-    const watch = {childList: true, subtree: true, characterData: true};
-    observer.observe(document.documentElement, watch);
-  });
-}"""
-SETTLE_QUIET_MS = 300
-SETTLE_LIMIT_MS = 5000
+HANDLER = "dataops_spiders.fetching.handler.OnDemandPlaywrightHandler"
 
 
 class BrowserUnavailable(RuntimeError):
@@ -95,7 +52,7 @@ class BrowserUnavailable(RuntimeError):
 
 def find_executable(configured: str | None = None) -> str:
     """The Chromium to launch: ``configured`` (DATAOPS_BROWSER_EXECUTABLE) when set, else the
-    first of chromium / chromium-browser / google-chrome on PATH, else /usr/bin/chromium."""
+    first of EXECUTABLE_NAMES on PATH, else /usr/bin/chromium."""
     if configured:
         path = Path(configured).expanduser()
         if not path.is_file() or not os.access(path, os.X_OK):
@@ -104,22 +61,29 @@ def find_executable(configured: str | None = None) -> str:
                 "(apt-get install -y chromium) or point the setting at it"
             )
         return str(path)
-    for name in ("chromium", "chromium-browser", "google-chrome"):
+    for name in EXECUTABLE_NAMES:
         found = shutil.which(name)
         if found:
             return found
     if os.access(DEFAULT_EXECUTABLE, os.X_OK):
         return DEFAULT_EXECUTABLE
     raise BrowserUnavailable(
-        f"no Chromium found (looked for chromium, chromium-browser, google-chrome on PATH and "
+        f"no Chromium found (looked for {', '.join(EXECUTABLE_NAMES)} on PATH and "
         f"{DEFAULT_EXECUTABLE}): install it (apt-get install -y chromium) or set "
         f"{EXECUTABLE_SETTING}"
     )
 
 
-def browser_settings(executable: str, *, navigation_timeout: float = 30.0) -> dict[str, Any]:
+def browser_settings(
+    executable: str,
+    *,
+    navigation_timeout: float = 30.0,
+    block: Iterable[str] = FetchSpec().block,
+    pages: int = 8,
+) -> dict[str, Any]:
     """Scrapy settings that route requests through scrapy-playwright (requests without
-    ``meta["playwright"]`` still go over plain HTTP) with Chromium at ``executable``."""
+    ``meta["playwright"]`` still go over plain HTTP) with Chromium at ``executable``: at most
+    ``pages`` pages rendering at once, ``block``ed resource types never requested."""
     return {
         "DOWNLOAD_HANDLERS": {"http": HANDLER, "https": HANDLER},
         "PLAYWRIGHT_BROWSER_TYPE": "chromium",
@@ -129,32 +93,37 @@ def browser_settings(executable: str, *, navigation_timeout: float = 30.0) -> di
             "args": list(CHROMIUM_ARGS),
         },
         "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": int(navigation_timeout * 1000),
-        # One context, a few pages at once: each page is a renderer process (~100 MB).
-        "PLAYWRIGHT_MAX_CONTEXTS": 1,
-        "PLAYWRIGHT_MAX_PAGES_PER_CONTEXT": 8,
+        # Contexts are not capped: there is the default one and one per proxy (a context has
+        # no process of its own). Pages are what cost (a renderer each): the browser page pool
+        # keeps at most `pages` open over all contexts, so the handler's own cap never waits.
+        "PLAYWRIGHT_MAX_PAGES_PER_CONTEXT": pages,
+        "DATAOPS_BROWSER_PAGES": pages,
+        # Resource types the browser never requests (see ResourceBlocker).
+        "DATAOPS_BROWSER_BLOCK": list(block),
     }
 
 
 class ResourceBlocker:
-    """Route handler that aborts requests for the blocked resource types (images, fonts,
-    media by default) and lets every other request through to scrapy-playwright's handler."""
+    """scrapy-playwright's abort-request predicate: abort requests for the blocked resource
+    types (images, fonts and media by default). Asked by the route handler scrapy-playwright
+    installs anyway, rather than through a second route per page."""
 
     def __init__(self, types: Iterable[str]):
         self.types = frozenset(types)
 
-    async def __call__(self, route) -> None:
-        if route.request.resource_type in self.types:
-            await route.abort()
-        else:
-            await route.fallback()
+    def __call__(self, request) -> bool:
+        return request.resource_type in self.types
 
 
-def _page_init(blocker: ResourceBlocker):
-    async def init(page, request) -> None:
-        if blocker.types:
-            await page.route("**/*", blocker)
+_TRACKED_PAGES: weakref.WeakSet = weakref.WeakSet()
 
-    return init
+
+async def install_network_tracker(page, request) -> None:
+    """scrapy-playwright page-init callback: give a page the network tracker the settle wait
+    reads, once (pages are reused, and init scripts stay with the page)."""
+    if page not in _TRACKED_PAGES:
+        await page.add_init_script(NETWORK_TRACKER)
+        _TRACKED_PAGES.add(page)
 
 
 def browser_meta(fetch: FetchSpec) -> dict[str, Any]:
@@ -166,7 +135,8 @@ def browser_meta(fetch: FetchSpec) -> dict[str, Any]:
     if fetch.wait_for:
         methods.append(PageMethod("wait_for_selector", fetch.wait_for, state="attached"))
     else:
-        methods.append(PageMethod("evaluate", SETTLE_SCRIPT, [SETTLE_QUIET_MS, SETTLE_LIMIT_MS]))
+        settle = [SETTLE_QUIET_MS, SETTLE_LIMIT_MS, SETTLE_LONG_POLL_MS]
+        methods.append(PageMethod("evaluate", SETTLE_SCRIPT, settle))
     if fetch.scroll:
         methods.append(PageMethod("evaluate", SCROLL_SCRIPT, fetch.scroll))
     if fetch.load_more is not None:
@@ -177,7 +147,8 @@ def browser_meta(fetch: FetchSpec) -> dict[str, Any]:
         # A browser page's latency is mostly Chromium rendering, not the server answering:
         # AutoThrottle must not slow the site down for it.
         "autothrottle_dont_adjust_delay": True,
-        "playwright_page_init_callback": _page_init(ResourceBlocker(fetch.block)),
+        # by name: meta stays picklable for a disk queue (JOBDIR) when the request is retried
+        "playwright_page_init_callback": f"{__name__}.install_network_tracker",
         "playwright_page_methods": methods,
         "playwright_page_goto_kwargs": {
             "wait_until": "load",

@@ -21,7 +21,8 @@ from urllib.parse import urlsplit
 from dataops_spiders.fetching.rendering import RenderingVerdict, verdict_of_tree
 from dataops_spiders.templates import FetchSpec
 
-VIA_META = "dataops_fetched_via"
+VIA_META = "dataops_fetched_via"  # how a page was fetched: "static" or "browser"
+CHOICE_META = "dataops_fetch"  # on page requests: "plan", "browser" or "static" (see FetchRouting)
 
 # schema.org types whose presence in the static HTML means the intent's data is already there
 # (a client-rendered page whose server still embeds its JSON-LD needs no browser).
@@ -80,10 +81,15 @@ class FetchPlan:
         sections = self.browser_sections.get(site_of(url), ())
         return WHOLE_SITE in sections or section_of(url) in sections
 
-    def meta_for(self, url: str) -> dict[str, Any]:
-        """Request.meta that sends ``url`` through the browser, or {} for static HTTP."""
-        if not self.wants_browser(url):
-            return {}
+    def meta_for(self, url: str, choice: str = "plan") -> dict[str, Any]:
+        """Request.meta that fetches ``url`` the way ``choice`` asks ("plan": as this plan
+        decides; "browser", unless the browser is unusable; "static")."""
+        if choice == "browser":
+            browser = self.uses_browser
+        else:
+            browser = choice == "plan" and self.wants_browser(url)
+        if not browser:
+            return {VIA_META: "static"}
         from dataops_spiders.fetching.browser import browser_meta  # imports scrapy-playwright
 
         return {**browser_meta(self.spec), VIA_META: "browser"}

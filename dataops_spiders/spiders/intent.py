@@ -28,7 +28,7 @@ from w3lib.url import canonicalize_url
 
 from dataops_spiders import signals
 from dataops_spiders.fetching.browser import BrowserUnavailable, browser_settings, find_executable
-from dataops_spiders.fetching.plan import VIA_META, FetchPlan, section_of, site_of
+from dataops_spiders.fetching.plan import CHOICE_META, VIA_META, FetchPlan, section_of, site_of
 from dataops_spiders.fetching.traps import query_growth, trap_reason
 from dataops_spiders.items import PageItem
 from dataops_spiders.links import (
@@ -143,9 +143,13 @@ class IntentSpider(scrapy.Spider):
             log = self.logger.warning if self.fetch_plan.strategy == "auto" else self.logger.error
             log("%s. Crawling with static HTTP only.", exc)
             return
-        settings.setdict(
-            browser_settings(executable, navigation_timeout=fetch.page_timeout), priority="spider"
+        browser = browser_settings(
+            executable,
+            navigation_timeout=fetch.page_timeout,
+            block=fetch.block,
+            pages=settings.getint("DATAOPS_BROWSER_PAGES", 8),
         )
+        settings.setdict(browser, priority="spider")
 
     def is_allowed_host(self, url: str) -> bool:
         host = (urlsplit(url).hostname or "").lower()
@@ -233,12 +237,11 @@ class IntentSpider(scrapy.Spider):
             self.crawler.signals.send_catch_log(
                 signal=signals.browser_needed, site=site, section=section
             )
-        kept = {k: v for k, v in response.meta.items() if k.startswith(("dataops_", "allow_"))}
         return scrapy.Request(
             response.url,
             callback=self.parse,
             errback=self.on_error,
-            meta={**kept, **self.fetch_plan.meta_for(response.url)},
+            meta=_refetch_meta(response.meta, "browser"),
             dont_filter=True,  # the same URL again, on purpose
             priority=1,
         )
@@ -367,7 +370,7 @@ class IntentSpider(scrapy.Spider):
                 "dataops_link": {"kind": kind, "anchor": anchor, "from": referer},
                 "dataops_depth": depth,
                 "dataops_pagination": chain,
-                **self.fetch_plan.meta_for(url),
+                CHOICE_META: "plan",  # static or browser: decided when it is downloaded
             },
             # pagination first keeps the frontier small: listings before the items they list
             priority=1 if kind == "pagination" else 0,
@@ -465,15 +468,21 @@ class IntentSpider(scrapy.Spider):
                 failure.getErrorMessage().splitlines()[0][:300],
                 self.settings.get("DATAOPS_BROWSER_EXECUTABLE") or "(found on PATH)",
             )
-        kept = {k: v for k, v in request.meta.items() if k.startswith(("dataops_", "allow_"))}
-        kept[VIA_META] = "static"
         yield scrapy.Request(
             request.url,
             callback=self.parse,
             errback=self.on_error,
-            meta=kept,
+            meta=_refetch_meta(request.meta, "static"),
             dont_filter=True,
         )
+
+
+def _refetch_meta(meta: dict, choice: str) -> dict:
+    """The meta of a page fetched again, ``choice`` ("browser" or "static") this time: its
+    crawl context (link, depth, offsite permission) without the first fetch's own keys."""
+    kept = {k: v for k, v in meta.items() if k.startswith(("dataops_", "allow_"))}
+    kept.pop(VIA_META, None)
+    return {**kept, CHOICE_META: choice}
 
 
 def _browser_launch_failed(failure) -> bool:
