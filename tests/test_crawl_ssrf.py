@@ -8,6 +8,7 @@ writes it, whether the crawl reaches it directly, through a redirect, or through
 from __future__ import annotations
 
 import json
+import shutil
 from urllib.parse import quote, urlsplit
 
 import pytest
@@ -94,6 +95,35 @@ def test_a_host_name_that_resolves_to_a_refused_address_is_never_fetched(fixture
     assert fixture_site.requests() == []
     assert "localhost (127.0.0.1) is not a public address: loopback" in result.log
     assert result.nodes[url]["skip_reason"] == "ssrf"
+
+
+@pytest.mark.skipif(
+    shutil.which("chromium") is None,
+    reason="Chromium is not installed (apt-get install -y chromium)",
+)
+@pytest.mark.parametrize("guard", [True, False], ids=["guarded", "unguarded"])
+def test_a_rendered_page_cannot_send_the_browser_to_a_refused_address(
+    guard, fixture_site, internal, tmp_path
+):
+    # The page itself is allowed; its script navigates to the internal site, inside Chromium.
+    target = f"{internal.url}about/"
+    internal.reset_log()
+    result = crawl(
+        "demo_catalogue", tmp_path / "run", "strategy=direct_item", "max_pages=1",
+        "fetch=browser", start_urls=f"{fixture_site.url}app/go/?to={quote(target, safe='')}",
+        settings={
+            "DATAOPS_SSRF_GUARD": str(guard),
+            "DATAOPS_SSRF_ALLOW": json.dumps(["127.0.0.1"]),
+            "DATAOPS_STORE": "False",
+        },
+    )  # fmt: skip
+    assert result.returncode == 0, result.log[-3000:]
+    if guard:
+        assert "/about/" not in internal.requests()
+        assert stat(result, "dataops/ssrf_refused/browser") >= 1
+        assert "kept from 127.0.0.2" in result.log
+    else:  # the same page, unguarded, does reach it: the guard is what stops it
+        assert "/about/" in internal.requests()
 
 
 def test_without_the_guard_private_addresses_are_crawled_as_before(fixture_site, tmp_path):

@@ -7,6 +7,7 @@
                                running JavaScript
 /app/product/<slug>?delay=N    the same, its data answering N seconds late (at most 5)
 /app/api/product/<slug>.json   the product as JSON (?delay=N: after N seconds)
+/app/go/?to=<url>              a page whose script sends the browser to <url>
 /app/scroll/                   an infinite-scroll list: each scroll to the bottom loads the
                                next 12 products from /app/api/products?page=N (4 pages)
 /app/more/                     the same list behind a "Load more" button
@@ -243,6 +244,13 @@ def register(router: Router, response_type: type[Response]) -> None:
             return None
         time.sleep(_data_delay(query))
         return data(product_json(product))
+
+    @router.route(r"/app/go/")
+    def _app_go(state, base, query):
+        # A page that sends the browser elsewhere by script, where no redirect rule sees it.
+        script = "location.replace(new URLSearchParams(location.search).get('to'));"
+        main = f'<h1 class="page-title">Moving on</h1><script>{script}</script>'
+        return html(page("Moving on", main, base=base, path="/app/go/"))
 
     @router.route(r"/app/(?P<mode>scroll|more)/")
     def _app_list(state, base, query, mode):

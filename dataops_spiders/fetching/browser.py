@@ -98,21 +98,9 @@ def browser_settings(
         # keeps at most `pages` open over all contexts, so the handler's own cap never waits.
         "PLAYWRIGHT_MAX_PAGES_PER_CONTEXT": pages,
         "DATAOPS_BROWSER_PAGES": pages,
-        # Resource types the browser never requests (see ResourceBlocker).
+        # Resource types the browser never requests (fetching/request_filter.py).
         "DATAOPS_BROWSER_BLOCK": list(block),
     }
-
-
-class ResourceBlocker:
-    """scrapy-playwright's abort-request predicate: abort requests for the blocked resource
-    types (images, fonts and media by default). Asked by the route handler scrapy-playwright
-    installs anyway, rather than through a second route per page."""
-
-    def __init__(self, types: Iterable[str]):
-        self.types = frozenset(types)
-
-    def __call__(self, request) -> bool:
-        return request.resource_type in self.types
 
 
 _TRACKED_PAGES: weakref.WeakSet = weakref.WeakSet()

@@ -4,8 +4,9 @@ The stock handler starts Playwright's driver (a Node process) when the engine st
 Scrapy builds one handler per scheme, so an http + https crawl starts two drivers before it
 fetches anything. An `auto` crawl may never render a page: this handler starts its driver
 when the first request asks for the browser, and a handler no request asks never starts one.
-Requests without ``meta["playwright"]`` go over plain HTTP as before. It also blocks the
-resource types DATAOPS_BROWSER_BLOCK lists.
+Requests without ``meta["playwright"]`` go over plain HTTP as before. What Chromium requests
+by itself is filtered (fetching/request_filter.py): the resource types DATAOPS_BROWSER_BLOCK
+lists, and addresses the SSRF guard refuses when DATAOPS_SSRF_GUARD is on.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ import asyncio
 from scrapy import signals
 from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
 
-from dataops_spiders.fetching.browser import ResourceBlocker
+from dataops_spiders.fetching.request_filter import BrowserRequestFilter
+from dataops_spiders.netguard import Allowed, allow_list
 
 
 class OnDemandPlaywrightHandler(ScrapyPlaywrightDownloadHandler):
@@ -26,9 +28,13 @@ class OnDemandPlaywrightHandler(ScrapyPlaywrightDownloadHandler):
         self._started: asyncio.Task | None = None
         # Set here rather than as PLAYWRIGHT_ABORT_REQUEST: settings stay plain data (a run
         # keeps its settings as JSON).
-        block = crawler.settings.getlist("DATAOPS_BROWSER_BLOCK")
-        if block and self.abort_request is None:
-            self.abort_request = ResourceBlocker(block)
+        settings = crawler.settings
+        block = settings.getlist("DATAOPS_BROWSER_BLOCK")
+        guard = None
+        if settings.getbool("DATAOPS_SSRF_GUARD"):
+            guard = Allowed(allow_list(settings.get("DATAOPS_SSRF_ALLOW")))
+        if (block or guard) and self.abort_request is None:
+            self.abort_request = BrowserRequestFilter(block, guard, crawler.stats)
 
     async def _download_request(self, request, spider=None):
         if self._started is None:
