@@ -14,6 +14,7 @@ import pytest
 from dataops_spiders.demo_site.content import catalogue
 from dataops_spiders.demo_site.fetch_pages import app_product_path, app_products
 from tests.crawling import crawl
+from tests.forward_proxy import ForwardProxy
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 needs_chromium = pytest.mark.skipif(
@@ -118,6 +119,29 @@ def test_auto_sends_queued_pages_of_a_learnt_section_straight_to_the_browser(
     # Browser pages are reused, not opened per request.
     assert fetching["browser_pages_opened"] <= 2
     assert fetching["browser_pages_reused"] >= len(js_urls) - 2
+
+
+@needs_chromium
+def test_browser_pages_go_through_each_proxy_with_its_credentials(fixture_site, tmp_path):
+    js_urls, _, products = mixed_urls(fixture_site.url, 4)
+    with (
+        ForwardProxy(credentials="crawler:s3cr3t-pw") as first,
+        ForwardProxy(credentials="crawler:s3cr3t-pw") as second,
+    ):
+        proxies = [f"http://crawler:s3cr3t-pw@127.0.0.1:{p.port}" for p in (first, second)]
+        result = crawl(
+            "generic_product", tmp_path / "run", "strategy=direct_item",
+            f"start_urls={','.join(js_urls)}", "fetch=browser",
+            settings={"DATAOPS_PROXIES": ",".join(proxies), "DATAOPS_STORE": False},
+        )  # fmt: skip
+    assert result.returncode == 0, result.log[-3000:]
+    by_url = result.records_by_url()
+    for url, product in zip(js_urls, products[: len(js_urls)], strict=True):
+        assert price_and_sku(by_url[url]) == (product.price, product.sku), url
+    # Each proxy (a browser context of its own) carried pages: neither waited for the other.
+    for proxy in (first, second):
+        assert any("/app/product/" in path for path in proxy.relayed), proxy.relayed
+    assert "s3cr3t-pw" not in result.log
 
 
 def test_a_static_crawl_does_not_load_playwright(fixture_site, tmp_path):
