@@ -12,6 +12,7 @@ lists, and addresses the SSRF guard refuses when DATAOPS_SSRF_GUARD is on.
 from __future__ import annotations
 
 import asyncio
+import logging
 
 from scrapy import signals
 from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
@@ -29,6 +30,9 @@ class OnDemandPlaywrightHandler(ScrapyPlaywrightDownloadHandler):
         # Set here rather than as PLAYWRIGHT_ABORT_REQUEST: settings stay plain data (a run
         # keeps its settings as JSON).
         settings = crawler.settings
+        # scrapy-playwright logs every browser request and response when its logger's level
+        # allows DEBUG; Scrapy's LOG_LEVEL filters at the handler, after the records are made.
+        logging.getLogger("scrapy-playwright").setLevel(settings.get("LOG_LEVEL", "DEBUG"))
         block = settings.getlist("DATAOPS_BROWSER_BLOCK")
         guard = None
         if settings.getbool("DATAOPS_SSRF_GUARD"):
