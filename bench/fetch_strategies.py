@@ -1,13 +1,17 @@
 """Static, browser and auto fetching side by side on the same 200 pages, 10% of which need
 JavaScript.
 
-    python bench/fetch_strategies.py [--pages 200] [--js-share 0.1] [--rounds 1]
+    python bench/fetch_strategies.py [--pages 200] [--js-share 0.1] [--rounds 1] [--latency 0]
 
 Serves the demo site on 127.0.0.1 and crawls one URL list (direct_item, generic_product) with
 `-a fetch=static`, `-a fetch=browser` and `-a fetch=auto`, alternating when --rounds > 1. For
 each: seconds, pages/s, peak memory (PSS) of the crawl's whole process tree (Scrapy, its workers,
 Playwright's driver, Chromium), and how many of the JavaScript pages gave a record with a price.
 Goal: auto within 1.5x of static's time and far below browser-for-everything.
+
+The fixture site answers at once by default: every crawl is CPU-bound, the harshest case for
+the browser. --latency S makes every answer wait S seconds, as a remote site does, so the
+crawl also waits on the network while Chromium renders.
 """
 
 from __future__ import annotations
@@ -119,9 +123,13 @@ def main() -> None:
     parser.add_argument("--pages", type=int, default=200)
     parser.add_argument("--js-share", type=float, default=0.1)
     parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds per answer")
     options = parser.parse_args()
 
-    with start_in_subprocess() as site, tempfile.TemporaryDirectory() as tmp:
+    with (
+        start_in_subprocess(latency=options.latency) as site,
+        tempfile.TemporaryDirectory() as tmp,
+    ):
         urls, js_urls = page_urls(site.url, options.pages, options.js_share)
         workdir = Path(tmp)
         urls_file = workdir / "urls.txt"
@@ -132,7 +140,10 @@ def main() -> None:
                 results[strategy].append(crawl(strategy, urls_file, workdir))
 
     static_seconds = statistics.median(r["seconds"] for r in results["static"])
-    print(f"{len(urls)} pages, {len(js_urls)} need JavaScript; {options.rounds} round(s)\n")
+    print(
+        f"{len(urls)} pages, {len(js_urls)} need JavaScript; site latency {options.latency:g} s; "
+        f"{options.rounds} round(s)\n"
+    )
     print(f"{'strategy':<9} {'seconds':>8} {'pages/s':>8} {'peak PSS':>10} {'JS pages ok':>12}"
           f" {'vs static':>10}")  # fmt: skip
     for strategy in STRATEGIES:

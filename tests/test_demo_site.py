@@ -20,6 +20,7 @@ from price_parser import Price
 from protego import Protego
 
 from dataops_spiders.demo_site import SiteProcess, content
+from dataops_spiders.demo_site.__main__ import parse_args
 from dataops_spiders.intents.structured import find_entities, get_path
 from dataops_spiders.page import Page
 
@@ -541,3 +542,10 @@ def test_bench_size_has_over_two_thousand_products_reachable_through_listings():
         assert len(found) >= 2000
         assert get(sorted(found)[-1])[0] == 200
         assert site.stderr_text() == ""
+
+
+@pytest.mark.parametrize("latency", ["-1", "11", "soon"])
+def test_cli_refuses_a_latency_it_cannot_serve(latency, capsys):
+    with pytest.raises(SystemExit):
+        parse_args(["--latency", latency])
+    assert "--latency" in capsys.readouterr().err

@@ -21,9 +21,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--edition", type=int, choices=EDITIONS, default=1)
     parser.add_argument("--size", choices=tuple(SIZES), default="small")
     parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
+    parser.add_argument(
+        "--latency", type=float, default=0.0, help="seconds every answer waits (a remote site)"
+    )
     args = parser.parse_args(argv)
     if args.crawl_delay < 0:
         parser.error("--crawl-delay cannot be negative")
+    if not 0 <= args.latency <= 10:
+        parser.error("--latency must be between 0 and 10 seconds")
     return args
 
 
@@ -36,6 +41,7 @@ def main(argv: list[str] | None = None) -> None:
         edition=args.edition,
         crawl_delay=args.crawl_delay,
         verbose=args.verbose,
+        latency=args.latency,
     )
     port = server.server_address[1]
     # The one line a parent process waits for; everything else goes to stderr.

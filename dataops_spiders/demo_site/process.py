@@ -108,9 +108,15 @@ class SiteProcess:
 
 @contextmanager
 def start_in_subprocess(
-    *, crawl_delay: float = 0.0, edition: int = 1, size: str = "small", verbose: bool = False
+    *,
+    crawl_delay: float = 0.0,
+    edition: int = 1,
+    size: str = "small",
+    verbose: bool = False,
+    latency: float = 0.0,
 ) -> Iterator[SiteProcess]:
     """The fixture site running for the duration of a `with` block."""
     args = ["--crawl-delay", str(crawl_delay), "--edition", str(edition), "--size", size]
+    args += ["--latency", str(latency)]
     with SiteProcess(*args, *(["--verbose"] if verbose else [])) as site:
         yield site

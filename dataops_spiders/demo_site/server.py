@@ -387,6 +387,8 @@ class SiteHandler(BaseHTTPRequestHandler):
         self._serve("POST")
 
     def _serve(self, method: str) -> None:
+        if self.server.latency:  # a real server's time to answer (each request has a thread)
+            time.sleep(self.server.latency)
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         parts = urlsplit(self.path)
@@ -437,9 +439,16 @@ class SiteServer(ThreadingHTTPServer):
     daemon_threads = True  # a hung client connection never blocks shutdown
     allow_reuse_address = True
 
-    def __init__(self, address: tuple[str, int], state: SiteState, verbose: bool = False):
+    def __init__(
+        self,
+        address: tuple[str, int],
+        state: SiteState,
+        verbose: bool = False,
+        latency: float = 0.0,
+    ):
         self.state = state
         self.verbose = verbose
+        self.latency = latency  # seconds every answer waits
         super().__init__(address, SiteHandler)
 
     def handle_error(self, request, client_address):
@@ -457,8 +466,10 @@ def make_server(
     edition: int = 1,
     crawl_delay: float = 0.0,
     verbose: bool = False,
+    latency: float = 0.0,
 ) -> SiteServer:
-    """A bound, not yet serving, fixture site server (port 0 picks a free port)."""
+    """A bound, not yet serving, fixture site server (port 0 picks a free port) whose every
+    answer waits ``latency`` seconds."""
     state = SiteState(size=size, edition=edition, crawl_delay=crawl_delay)
     catalogue(size, edition)  # build the catalogue before the first request needs it
-    return SiteServer((host, port), state, verbose=verbose)
+    return SiteServer((host, port), state, verbose=verbose, latency=latency)
