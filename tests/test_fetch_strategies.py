@@ -6,6 +6,7 @@ cap) record what they stopped in the crawl graph."""
 
 from __future__ import annotations
 
+import itertools
 import shutil
 from decimal import Decimal
 
@@ -13,6 +14,7 @@ import pytest
 
 from dataops_spiders.demo_site.content import catalogue
 from dataops_spiders.demo_site.fetch_pages import app_product_path, app_products
+from dataops_spiders.demo_site.process import start_in_subprocess
 from tests.crawling import crawl
 from tests.forward_proxy import ForwardProxy
 
@@ -119,6 +121,28 @@ def test_auto_sends_queued_pages_of_a_learnt_section_straight_to_the_browser(
     # Browser pages are reused, not opened per request.
     assert fetching["browser_pages_opened"] <= 2
     assert fetching["browser_pages_reused"] >= len(js_urls) - 2
+
+
+@needs_chromium
+def test_under_a_crawl_delay_browser_and_static_pages_share_the_pace(tmp_path):
+    # Browser pages have a download slot of their own, except where robots.txt sets a pace:
+    # then the site as a whole gets one page per Crawl-delay, rendered or not.
+    with start_in_subprocess(crawl_delay=1.0) as site:
+        js_urls, static_urls, _ = mixed_urls(site.url, 2)
+        result = crawl(
+            "generic_product", tmp_path / "run", "strategy=direct_item",
+            f"start_urls={','.join(static_urls + js_urls)}", "fetch=auto",
+            settings={"DATAOPS_STORE": False},
+        )  # fmt: skip
+        log = site.request_log()
+    assert result.returncode == 0, result.log[-3000:]
+    assert result.summary["fetching"]["browser"] == len(js_urls)
+    pages = sorted(
+        entry["time"] for entry in log if entry["path"].startswith(("/product/", "/app/product/"))
+    )
+    assert len(pages) >= len(js_urls) + len(static_urls)
+    gaps = [later - earlier for earlier, later in itertools.pairwise(pages)]
+    assert min(gaps) >= 0.95, gaps
 
 
 @needs_chromium

@@ -10,9 +10,10 @@ requests carry a plain string, which a disk queue (JOBDIR) can store.
 A browser page holds its download slot for the whole render (a second or so, nearly all of it
 Chromium's work, not the site's), so browser pages get a slot of their own per site, and the
 site's static pages are not kept waiting behind them. That slot keeps the site's pace: its
-delay follows the site's slot (AutoThrottle adapts that one). Where a pace is imposed (robots.txt
-Crawl-delay, DOWNLOAD_DELAY or the template's download_delay) browser pages share the site's
-slot instead, so the site as a whole gets no more than the pace allows.
+delay follows the site's slot (AutoThrottle adapts that one), so the site sees at most twice
+the concurrency AutoThrottle aims at while both kinds of page are fetched. Where a pace is
+imposed (robots.txt Crawl-delay, DOWNLOAD_DELAY or the template's download_delay) browser pages
+share the site's slot instead, so the site as a whole gets no more than the pace allows.
 
 Requests without the mark (robots.txt, sitemaps, other spiders') are left alone, and so are
 requests already decided (retries and redirects keep their choice).
