@@ -1,7 +1,8 @@
 """Browser pages reused from one request to the next.
 
 scrapy-playwright opens a page (a tab, with its renderer process) for every request and closes
-it afterwards; starting the renderer costs more CPU than rendering a typical page. This pool
+it afterwards; opening one costs Chromium about as much CPU as rendering a simple page (in the
+fetch bench, reusing pages took 0.4 s off an `auto` crawl of 5.3 s). This pool
 lends each browser request an idle page of its context, or lets the handler open a new one while
 fewer than DATAOPS_BROWSER_PAGES are open, or waits for one to come back. A page goes back to
 the pool when its response comes in, and is closed instead after a failure (its state is
