@@ -5,8 +5,10 @@ JavaScript.
 
 Serves the demo site on 127.0.0.1 and crawls one URL list (direct_item, generic_product) with
 `-a fetch=static`, `-a fetch=browser` and `-a fetch=auto`, alternating when --rounds > 1. For
-each: seconds, pages/s, peak memory (PSS) of the crawl's whole process tree (Scrapy, its workers,
-Playwright's driver, Chromium), and how many of the JavaScript pages gave a record with a price.
+each: seconds, pages/s, CPU seconds and peak memory (PSS) of the crawl's whole process tree
+(Scrapy, its workers, Playwright's driver, Chromium; sampled every 0.2 s, so the CPU of a
+process that lives less than that is missed), and how many of the JavaScript pages gave a
+record with a price.
 Goal: auto within 1.5x of static's time and far below browser-for-everything.
 
 The fixture site answers at once by default: every crawl is CPU-bound, the harshest case for
@@ -65,9 +67,14 @@ def _pss(pid: int) -> int:
     return 0
 
 
-def _tree_memory(root_pid: int) -> int:
-    """PSS in bytes of a process and all its descendants (from /proc)."""
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _tree_sample(root_pid: int) -> tuple[int, dict[int, float]]:
+    """PSS in bytes of a process and all its descendants, and the CPU seconds each has used
+    so far (from /proc)."""
     children: dict[int, list[int]] = {}
+    cpu: dict[int, float] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
@@ -77,12 +84,14 @@ def _tree_memory(root_pid: int) -> int:
         except OSError:
             continue
         children.setdefault(int(fields[1]), []).append(int(entry))
-    total, stack = 0, [root_pid]
+        cpu[int(entry)] = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime + stime
+    total, used, stack = 0, {}, [root_pid]
     while stack:
         pid = stack.pop()
         total += _pss(pid)
+        used[pid] = cpu.get(pid, 0.0)
         stack += children.get(pid, [])
-    return total
+    return total, used
 
 
 def crawl(strategy: str, urls_file: Path, workdir: Path) -> dict:
@@ -97,11 +106,14 @@ def crawl(strategy: str, urls_file: Path, workdir: Path) -> dict:
     started = time.perf_counter()
     process = subprocess.Popen(command, cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True)
     peak = 0
+    cpu: dict[int, float] = {}  # pid -> CPU seconds when last seen (Chromium's come and go)
 
     def watch() -> None:
         nonlocal peak
         while process.poll() is None:
-            peak = max(peak, _tree_memory(process.pid))
+            memory, used = _tree_sample(process.pid)
+            peak = max(peak, memory)
+            cpu.update(used)
             time.sleep(0.2)
 
     watcher = threading.Thread(target=watch, daemon=True)
@@ -115,7 +127,7 @@ def crawl(strategy: str, urls_file: Path, workdir: Path) -> dict:
         json.loads(line)
         for line in (run_dir / "records.jsonl").read_text(encoding="utf-8").splitlines()
     ]
-    return {"seconds": seconds, "peak_rss": peak, "records": records}
+    return {"seconds": seconds, "peak_rss": peak, "cpu": sum(cpu.values()), "records": records}
 
 
 def main() -> None:
@@ -144,11 +156,12 @@ def main() -> None:
         f"{len(urls)} pages, {len(js_urls)} need JavaScript; site latency {options.latency:g} s; "
         f"{options.rounds} round(s)\n"
     )
-    print(f"{'strategy':<9} {'seconds':>8} {'pages/s':>8} {'peak PSS':>10} {'JS pages ok':>12}"
-          f" {'vs static':>10}")  # fmt: skip
+    print(f"{'strategy':<9} {'seconds':>8} {'pages/s':>8} {'CPU s':>6} {'peak PSS':>10}"
+          f" {'JS pages ok':>12} {'vs static':>10}")  # fmt: skip
     for strategy in STRATEGIES:
         runs = results[strategy]
         seconds = statistics.median(r["seconds"] for r in runs)
+        cpu = statistics.median(r["cpu"] for r in runs)
         peak = max(r["peak_rss"] for r in runs)
         records = runs[-1]["records"]
         priced = {
@@ -159,7 +172,7 @@ def main() -> None:
         js_ok = len(js_urls & priced)
         ratio = seconds / static_seconds
         print(
-            f"{strategy:<9} {seconds:>8.1f} {len(urls) / seconds:>8.1f} "
+            f"{strategy:<9} {seconds:>8.1f} {len(urls) / seconds:>8.1f} {cpu:>6.1f} "
             f"{peak / 2**20:>8.0f} MB {js_ok:>5}/{len(js_urls):<6} {ratio:>9.2f}x"
         )
     print("\ngoal: auto <= 1.5x static's time, and far below browser")
