@@ -296,3 +296,16 @@ def test_a_malformed_proxy_list_stops_the_crawl_before_it_starts(fixture_site, t
     assert "Traceback" not in result.log and "hunter2" not in result.log
     # under Scrapyd, stderr is not the job's log: the reason is in LOG_FILE too
     assert "the crawl did not start: proxies: proxy 1" in log_file.read_text()
+
+
+@pytest.mark.parametrize("pages", ["0", "-2", "eight"])
+def test_a_browser_page_count_that_cannot_work_stops_the_crawl_before_it_starts(
+    fixture_site, tmp_path, pages
+):
+    result = crawl(
+        "generic_product", tmp_path / "run", f"start_urls={fixture_site.url}", "fetch=browser",
+        settings={"DATAOPS_BROWSER_PAGES": pages},
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert f"DATAOPS_BROWSER_PAGES must be a whole number >= 1, not '{pages}'" in result.log
+    assert "Traceback" not in result.log

@@ -1,5 +1,6 @@
-"""`scrapy crawl`, checking the intent spider's arguments (and the proxy list) before the
-crawler starts: a mistake ends with one line and exit code 2, not a traceback mid-crawl."""
+"""`scrapy crawl`, checking the intent spider's arguments (and the proxy list, the browser's
+page count) before the crawler starts: a mistake ends with one line and exit code 2, not a
+traceback mid-crawl."""
 
 from __future__ import annotations
 
@@ -29,6 +30,13 @@ class Command(ScrapyCrawlCommand):
             configured_proxies(self.settings)
         except ProxyConfigError as exc:
             raise UsageError(f"proxies: {exc}") from None
+        pages = self.settings.get("DATAOPS_BROWSER_PAGES")
+        try:
+            usable = int(pages) >= 1
+        except (TypeError, ValueError):
+            usable = False
+        if not usable:  # 0 would leave every browser request waiting for a page for ever
+            raise UsageError(f"DATAOPS_BROWSER_PAGES must be a whole number >= 1, not {pages!r}")
 
     def _log_to_file(self, exc: UsageError) -> None:
         """Under Scrapyd the job's log is LOG_FILE, and stderr goes elsewhere: say it there."""
