@@ -7,6 +7,7 @@ writes it, whether the crawl reaches it directly, through a redirect, or through
 
 from __future__ import annotations
 
+import asyncio
 import json
 import shutil
 from urllib.parse import quote, urlsplit
@@ -14,8 +15,16 @@ from urllib.parse import quote, urlsplit
 import pytest
 
 from dataops_spiders.demo_site import SiteProcess
+from dataops_spiders.demo_site.content import catalogue
+from dataops_spiders.demo_site.fetch_pages import app_products
+from dataops_spiders.fetching.guard_proxy import GuardedProxy
 from dataops_spiders.netguard import Allowed, UnsafeURL, allow_list, check_resolved
 from tests.crawling import crawl
+
+needs_chromium = pytest.mark.skipif(
+    shutil.which("chromium") is None,
+    reason="Chromium is not installed (apt-get install -y chromium)",
+)
 
 
 @pytest.fixture(scope="module")
@@ -97,10 +106,7 @@ def test_a_host_name_that_resolves_to_a_refused_address_is_never_fetched(fixture
     assert result.nodes[url]["skip_reason"] == "ssrf"
 
 
-@pytest.mark.skipif(
-    shutil.which("chromium") is None,
-    reason="Chromium is not installed (apt-get install -y chromium)",
-)
+@needs_chromium
 @pytest.mark.parametrize("guard", [True, False], ids=["guarded", "unguarded"])
 def test_a_rendered_page_cannot_send_the_browser_to_a_refused_address(
     guard, fixture_site, internal, tmp_path
@@ -124,6 +130,71 @@ def test_a_rendered_page_cannot_send_the_browser_to_a_refused_address(
         assert "kept from 127.0.0.2" in result.log
     else:  # the same page, unguarded, does reach it: the guard is what stops it
         assert "/about/" in internal.requests()
+
+
+@needs_chromium
+def test_a_guarded_browser_still_renders_allowed_pages(fixture_site, tmp_path):
+    # Chromium reaches the site only through the guarded proxy, and the page's script still
+    # gets its data.
+    product = app_products(catalogue())[0]
+    fixture_site.reset_log()
+    result = crawl(
+        "generic_product", tmp_path / "run", "strategy=direct_item", "fetch=browser",
+        start_urls=f"{fixture_site.url}app/product/{product.slug}",
+        settings={
+            "DATAOPS_SSRF_GUARD": "True",
+            "DATAOPS_SSRF_ALLOW": json.dumps(["127.0.0.1"]),
+            "DATAOPS_STORE": "False",
+            "LOG_LEVEL": "DEBUG",
+        },
+    )  # fmt: skip
+    assert result.returncode == 0, result.log[-3000:]
+    assert f"Browser connection to {urlsplit(fixture_site.url).netloc}" in result.log
+    (record,) = result.records
+    assert record["fields"]["sku"]["value"] == product.sku
+    assert f"/app/api/product/{product.slug}.json" in fixture_site.requests()
+
+
+def _through_proxy(proxy: GuardedProxy, request: bytes) -> bytes:
+    async def exchange() -> bytes:
+        await proxy.start()
+        try:
+            host, port = proxy.url.removeprefix("http://").split(":")
+            reader, writer = await asyncio.open_connection(host, int(port))
+            writer.write(request)
+            answer = await asyncio.wait_for(reader.read(), 10)
+            writer.close()
+            return answer
+        finally:
+            await proxy.close()
+
+    return asyncio.run(exchange())
+
+
+def test_the_guarded_proxy_connects_to_the_address_it_checked(fixture_site, internal):
+    # Names the system cannot resolve, answered by the proxy's own lookup: what it checked is
+    # where it connects, so a second answer (DNS rebinding) never comes into it.
+    answers = {"shop.test": ["127.0.0.1"], "rebind.test": ["127.0.0.2"]}
+
+    async def resolve(host, port):
+        return answers[host]
+
+    proxy = GuardedProxy(Allowed(["127.0.0.1"]), resolve=resolve)
+    shop, inside = _port(fixture_site), _port(internal)
+    fixture_site.reset_log()
+    internal.reset_log()
+    request = f"GET http://shop.test:{shop}/about/ HTTP/1.1\r\nHost: shop.test\r\n\r\n"
+    answer = _through_proxy(proxy, request.encode())
+    assert answer.startswith(b"HTTP/1.1 200") and "/about/" in fixture_site.requests()
+    for request in (
+        f"GET http://rebind.test:{inside}/about/ HTTP/1.1\r\nHost: rebind.test\r\n\r\n",
+        f"CONNECT rebind.test:{inside} HTTP/1.1\r\n\r\n",
+        "CONNECT 169.254.169.254:80 HTTP/1.1\r\n\r\n",
+        f"CONNECT 127.0.0.2:{inside} HTTP/1.1\r\n\r\n",
+    ):
+        answer = _through_proxy(proxy, request.encode())
+        assert answer.startswith(b"HTTP/1.1 403") and b"SSRF guard" in answer, request
+    assert internal.requests() == []
 
 
 def test_without_the_guard_private_addresses_are_crawled_as_before(fixture_site, tmp_path):

@@ -11,8 +11,9 @@ intercepts every request anyway); this is that predicate. It refuses:
   names that resolve to such addresses (DATAOPS_SSRF_ALLOW opens some). Without it a page
   could send the browser to http://169.254.169.254/ and hand back what it read.
 
-Chromium resolves names again itself, so a name whose DNS answer changes between our check and
-its lookup (DNS rebinding) is not caught here; requests Scrapy makes are (GuardedResolver).
+Chromium would resolve names again itself, so a name whose DNS answer changes between this
+check and its lookup (DNS rebinding) is caught by the guarded proxy Chromium connects through
+(fetching/guard_proxy.py), not here.
 """
 
 from __future__ import annotations
