@@ -142,7 +142,9 @@ def test_under_a_crawl_delay_browser_and_static_pages_share_the_pace(tmp_path):
     )
     assert len(pages) >= len(js_urls) + len(static_urls)
     gaps = [later - earlier for earlier, later in itertools.pairwise(pages)]
-    assert min(gaps) >= 0.95, gaps
+    # At least 1 s apart as sent; the site stamps each request when it gets to it, which under
+    # load can shorten a gap a little. Without the shared slot the gap was 0.02 s.
+    assert min(gaps) >= 0.5, gaps
 
 
 @needs_chromium
