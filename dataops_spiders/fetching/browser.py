@@ -97,7 +97,6 @@ def browser_settings(
         # no process of its own). Pages are what cost (a renderer each): the browser page pool
         # keeps at most `pages` open over all contexts, so the handler's own cap never waits.
         "PLAYWRIGHT_MAX_PAGES_PER_CONTEXT": pages,
-        "DATAOPS_BROWSER_PAGES": pages,
         # Resource types the browser never requests (fetching/request_filter.py).
         "DATAOPS_BROWSER_BLOCK": list(block),
     }

@@ -38,22 +38,23 @@ class OnDemandPlaywrightHandler(ScrapyPlaywrightDownloadHandler):
         for receiver in (self._maybe_launch_in_thread, self._engine_started):
             crawler.signals.disconnect(receiver, signal=signals.engine_started)
         self._started: asyncio.Task | None = None
-        # Set here rather than as PLAYWRIGHT_ABORT_REQUEST: settings stay plain data (a run
-        # keeps its settings as JSON).
         settings = crawler.settings
         # scrapy-playwright logs every browser request and response when its logger's level
         # allows DEBUG; Scrapy's LOG_LEVEL filters at the handler, after the records are made.
         logging.getLogger("scrapy-playwright").setLevel(settings.get("LOG_LEVEL", "DEBUG"))
-        block = settings.getlist("DATAOPS_BROWSER_BLOCK")
         guard = None
         if settings.getbool("DATAOPS_SSRF_GUARD"):
             guard = Allowed(allow_list(settings.get("DATAOPS_SSRF_ALLOW")))
+        # Set here rather than as PLAYWRIGHT_ABORT_REQUEST: settings stay plain data (a run
+        # keeps its settings as JSON).
+        block = settings.getlist("DATAOPS_BROWSER_BLOCK")
         if (block or guard) and self.abort_request is None:
             self.abort_request = BrowserRequestFilter(block, guard, crawler.stats)
         # With the guard on, Chromium reaches the web only through the guarded proxy (contexts
         # without a proxy of their own get it), and resolves no name itself.
-        self._guard_proxy = GuardedProxy(guard, stats=crawler.stats) if guard else None
+        self._guard_proxy = None
         if guard is not None:
+            self._guard_proxy = GuardedProxy(guard, stats=crawler.stats)
             options = self.config.launch_options
             options["args"] = [*options.get("args", ()), _no_own_dns(settings)]
 
