@@ -112,6 +112,23 @@ def test_template_version_picks_an_older_version(store_url, fixture_site, tmp_pa
     assert run.arguments["template_source"] == f"store:{NAME}@v1"
 
 
+def test_a_pinned_version_is_the_stored_one_even_beside_a_file_of_that_name(
+    store_url, fixture_site, tmp_path, monkeypatch
+):
+    # The API pins a version on every task; a node with a template file of the same name
+    # must still run what the API stored.
+    store_template(store_url, versions=2)
+    folder = tmp_path / "templates"
+    folder.mkdir()
+    (folder / f"{NAME}.yml").write_text(version_text(99), encoding="utf-8")
+    monkeypatch.setenv("DATAOPS_TEMPLATE_DIRS", str(folder))
+
+    done = run_stored(store_url, fixture_site.url, tmp_path / "run", "template_version=2")
+
+    assert done.returncode == 0, done.log[-3000:]
+    assert last_run(store_url).template_text == version_text(2)
+
+
 def test_a_version_that_does_not_exist_is_one_line_naming_those_that_do(
     store_url, fixture_site, tmp_path
 ):

@@ -73,17 +73,18 @@ def _positive_int(name: str, value) -> int | None:
 
 
 def _stored_template(
-    ref: str, version: int | None, store_url: str | None, missing: TemplateError
+    ref: str, version: int | None, store_url: str | None, not_stored: str
 ) -> tuple[IntentTemplate, int]:
-    """A template the API stored under ``ref`` (its latest version, or ``version``)."""
+    """A template the API stored under ``ref`` (its latest version, or ``version``);
+    ``not_stored`` says what to tell when there is none."""
     if not STORED_NAME.match(ref):
-        raise UsageError(f"template {ref!r} cannot be used:\n{missing}")
+        raise UsageError(not_stored)
     try:
         stored = read_stored_template(ref, version, store_url)
     except TemplateVersionMissing as exc:
         raise UsageError(str(exc)) from None
     except TemplateNotStored:
-        raise UsageError(f"template {ref!r} cannot be used:\n{missing}, nor in the store") from None
+        raise UsageError(f"{not_stored}, nor in the store") from None
     except StoreError as exc:  # its message names the database (password masked)
         raise UsageError(
             f"template {ref!r} is not a file or a shipped template, and the store could not be "
@@ -99,19 +100,24 @@ def resolve_template(
     ref: str, version=None, store_url: str | None = None
 ) -> tuple[IntentTemplate, int | None]:
     """``ref`` as a file path, a template in the template folders or shipped with the code, or
-    a template stored through the control API, in that order; (template, stored version)."""
+    a template stored through the control API, in that order; (template, stored version). With
+    a version (the API pins one on every task) it is the stored template, even where a file of
+    the same name lies on this node: the API, too, takes its stored template first."""
     number = _positive_int("template_version", version)
     if number == 0:
         raise UsageError("-a template_version= counts from 1, got 0")
     try:
         path = resolve_template_path(ref)
     except TemplateError as missing:
-        return _stored_template(ref, number, store_url, missing)
-    if number is not None:
-        raise UsageError(
-            f"-a template_version= is for templates stored through the API; {ref!r} is the "
-            f"file {path}, which has no versions"
+        return _stored_template(
+            ref, number, store_url, f"template {ref!r} cannot be used:\n{missing}"
         )
+    if number is not None:
+        not_stored = (
+            f"-a template_version= is for templates stored through the API; {ref!r} is only "
+            f"the file {path}, which has no versions"
+        )
+        return _stored_template(ref, number, store_url, not_stored)
     try:
         return load_template(ref), None
     except TemplateError as exc:
