@@ -57,12 +57,17 @@ def scrape(
 
     The URL must be http(s) and reach a public address (loopback, private, link-local and
     metadata addresses are refused with 400, in every spelling, before anything is fetched)."""
-    task = tasks.create_scrape_task(session, body.url, body.template_name, key)  # 422 first
+    # The DNS lookup before the write transaction (SQLite's lock would wait on the resolver);
+    # its verdict after the template's, so a bad template is a 422 whatever the URL.
     try:
         check_url(body.url, settings.scrape_allow_hosts)
+        refusal = None
     except UnsafeURL as exc:
+        refusal = exc
+    task = tasks.create_scrape_task(session, body.url, body.template_name, key)
+    if refusal is not None:
         session.rollback()  # no task, no audit entry: nothing happened
-        raise UnsafeTarget(f"refused to fetch {body.url!r}: {exc} (SSRF guard)") from None
+        raise UnsafeTarget(f"refused to fetch {body.url!r}: {refusal} (SSRF guard)")
     session.commit()
     submit(request, task.id)
     task = reread(request, task.id)

@@ -68,13 +68,17 @@ def spider_arguments(task: Task) -> dict[str, str]:
 
 
 def crawl_settings(task: Task, settings: ApiSettings) -> dict[str, Any]:
-    """The -s settings: a scrape writes no dataset version and fetches behind the SSRF guard."""
+    """The -s settings: a scrape writes no dataset version and fetches behind the SSRF guard,
+    directly: a proxy would resolve the client's host name itself, where the guard cannot
+    check the address it connects to."""
     if task.kind != SCRAPE_TASK:
         return {}
     return {
         "DATAOPS_STORE": False,
         "DATAOPS_SSRF_GUARD": True,
         "DATAOPS_SSRF_ALLOW": json.dumps(list(settings.scrape_allow_hosts)),
+        "DATAOPS_PROXIES": "",
+        "DATAOPS_PROXY_FILE": "",
     }
 
 
