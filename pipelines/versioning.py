@@ -41,12 +41,12 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from dataops_spiders.fetching.blocks import block_reason
+from dataops_spiders.fetching.plan import site_of
 from dataops_spiders.store.config import database_url, mask_url
 from dataops_spiders.store.db import (
     check_connection,
@@ -119,10 +119,6 @@ def oversized_field(record: dict[str, Any], limit: int = EXCEL_CELL_LIMIT) -> st
         if value_length(value) > limit:
             return name
     return None
-
-
-def _netloc(url: str) -> str:
-    return urlsplit(url).netloc.lower()
 
 
 def dataset_name(spider) -> str:
@@ -503,14 +499,14 @@ class VersioningPipeline:
     def response_received(self, response, request) -> None:
         if "dataops_link" in request.meta:  # a page of the crawl, not robots.txt
             self.sources.page(
-                _netloc(request.url),
+                site_of(request.url),
                 request.meta.get("download_latency"),
                 browser=request.meta.get("dataops_fetched_via") == "browser",
                 blocked=block_reason(response.status, response.body) is not None,
             )
 
     def page_failed(self, request, failure) -> None:
-        self.sources.error(_netloc(request.url))
+        self.sources.error(site_of(request.url))
 
     def browser_needed(self, site: str, section: str) -> None:
         self.sources.needs_browser(site, section)
