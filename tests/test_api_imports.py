@@ -4,6 +4,7 @@ loads, not when the app is built, not when it serves templates, datasets and exp
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -49,3 +50,27 @@ def test_the_api_imports_none_of_the_crawl_stack():
     loaded = set(json.loads(result.stdout.strip().splitlines()[-1]))
     assert "fastapi" in loaded and "sqlalchemy" in loaded  # the probe did run the app
     assert loaded.isdisjoint(FORBIDDEN), sorted(loaded & set(FORBIDDEN))
+
+
+def test_building_the_app_with_scrapyd_nodes_does_not_import_httpx(tmp_path):
+    # httpx loads its CLI (rich, pygments) on import: the API imports it when it first calls
+    # a node, not when it builds a client for each configured one.
+    probe = (
+        "import json, sys\n"
+        "from control_api.app import create_app\n"
+        "create_app()\n"
+        "print(json.dumps(sorted({name.split('.')[0] for name in sys.modules})))\n"
+    )
+    env = {
+        **os.environ,
+        "DATAOPS_SCRAPYD_URLS": "http://127.0.0.1:9/,http://127.0.0.1:10/",
+        "DATAOPS_DATA_DIR": str(tmp_path),
+    }
+    env.pop("DATABASE_URL", None)
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True,
+        timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    loaded = set(json.loads(result.stdout.strip().splitlines()[-1]))
+    assert "fastapi" in loaded and "httpx" not in loaded and "rich" not in loaded

@@ -14,6 +14,7 @@ header; they are never part of a URL, a log line or an exception message.
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -89,18 +90,35 @@ class ScrapydClient:
         username = username if username is not None else url_user
         password = password if password is not None else url_password
         # Scrapyd turns basic auth on only when both are set; we send it under the same rule.
-        httpx = _httpx()
-        auth = httpx.BasicAuth(username, password) if username and password else None
-        # trust_env=False: a proxy meant for the web must not carry calls to internal nodes.
-        self._http = httpx.Client(
-            base_url=self.url, auth=auth, timeout=timeout, trust_env=trust_env
-        )
+        self._auth = (username, password) if username and password else None
+        self._timeout = timeout
+        self._trust_env = trust_env
+        self._client = None  # made on the first call: an app holding clients imports no httpx
+        self._client_lock = threading.Lock()
+
+    @property
+    def _http(self):
+        with self._client_lock:
+            if self._client is None:
+                httpx = _httpx()
+                # trust_env=False: a proxy meant for the web must not carry calls to internal
+                # nodes.
+                self._client = httpx.Client(
+                    base_url=self.url,
+                    auth=httpx.BasicAuth(*self._auth) if self._auth else None,
+                    timeout=self._timeout,
+                    trust_env=self._trust_env,
+                )
+            return self._client
 
     def __repr__(self) -> str:
         return f"ScrapydClient({self.url!r})"
 
     def close(self) -> None:
-        self._http.close()
+        with self._client_lock:
+            if self._client is not None:
+                self._client.close()
+                self._client = None
 
     def __enter__(self) -> ScrapydClient:
         return self
