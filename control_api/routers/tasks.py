@@ -14,7 +14,7 @@ from control_api.schemas.common import MAX_INT, Page
 from control_api.schemas.tasks import TaskDetail, TaskLinks, TaskPublic
 from control_api.services import audit, scheduling
 from control_api.services import tasks as service
-from dataops_spiders.runner.client import ScrapydClient, ScrapydError, ScrapydUnavailable
+from dataops_spiders.runner.client import ScrapydClient, ScrapydError
 from dataops_spiders.store.models import (
     TASK_QUEUED,
     TASK_RUNNING,
@@ -245,10 +245,13 @@ def task_log(
 ) -> PlainTextResponse:
     """The end of the crawl's log, from Scrapyd (starting at a line)."""
     task, client = _log_source(request, session, task_id)
-    session.rollback()  # no transaction held while Scrapyd answers
+    # No transaction held while Scrapyd answers (detached first: a rollback expires the task,
+    # and reading it again would open a new one).
+    session.expunge(task)
+    session.rollback()
     try:
         text = client.log(scheduling.PROJECT, scheduling.SPIDER, task.scrapyd_job, tail)
-    except ScrapydUnavailable as exc:
+    except ScrapydError as exc:  # down, refusing our credentials, or answering an error
         raise scheduling.NoNodeAvailable(str(exc), {"id": task_id}) from None
     if text is None:
         raise _no_log(task)
@@ -265,10 +268,13 @@ def download_task_log(
 ) -> StreamingResponse:
     """The whole log of the crawl, streamed as a file."""
     task, client = _log_source(request, session, task_id)
+    # No transaction held while Scrapyd answers (detached first: a rollback expires the task,
+    # and reading it again would open a new one).
+    session.expunge(task)
     session.rollback()
     try:
         chunks = client.log_stream(scheduling.PROJECT, scheduling.SPIDER, task.scrapyd_job)
-    except ScrapydUnavailable as exc:
+    except ScrapydError as exc:  # down, refusing our credentials, or answering an error
         raise scheduling.NoNodeAvailable(str(exc), {"id": task_id}) from None
     if chunks is None:
         raise _no_log(task)
