@@ -17,6 +17,7 @@ class CrawlResult:
     run_dir: Path
     returncode: int
     log: str
+    store_url: str | None = None  # the crawl's DATAOPS_DATABASE_URL; None: the default store
 
     @property
     def records(self) -> list[dict]:
@@ -37,7 +38,7 @@ class CrawlResult:
         from dataops_spiders.store import make_engine
         from dataops_spiders.store.models import CrawlNode
 
-        engine = make_engine()
+        engine = make_engine(self.store_url)
         try:
             with engine.connect() as connection:
                 rows = connection.execute(
@@ -81,4 +82,5 @@ def crawl(
     done = subprocess.run(
         command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
     )
-    return CrawlResult(run_dir=run_dir, returncode=done.returncode, log=done.stderr)
+    store_url = (settings or {}).get("DATAOPS_DATABASE_URL")
+    return CrawlResult(run_dir, done.returncode, done.stderr, str(store_url) if store_url else None)

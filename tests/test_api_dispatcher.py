@@ -11,7 +11,6 @@ Dispatcher.run_once() while they wait.
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import time
 from datetime import timedelta
@@ -24,6 +23,7 @@ from dataops_spiders.demo_site.process import start_in_subprocess
 from dataops_spiders.runner.embedded import EmbeddedScrapyd, free_port
 from dataops_spiders.runner.testing import project_egg, wait_for_log
 from dataops_spiders.store.models import TASK_ENDED, TASK_QUEUED, TASK_RUNNING, Task, utcnow
+from tests.browsers import needs_chromium
 
 PROJECT, SPIDER = "dataops", "intent"
 WAIT = 120  # seconds a crawl of a few pages may take on a busy machine
@@ -315,10 +315,7 @@ def test_a_job_scrapyd_forgot_fails_once_its_crawl_falls_silent(cluster, node, m
 # ------------------------------------------------------------------------------ the browser
 
 
-@pytest.mark.skipif(
-    not (shutil.which("chromium") or shutil.which("chromium-browser")),
-    reason="Chromium is not installed (apt-get install -y chromium)",
-)
+@needs_chromium
 def test_javascript_only_pages_give_complete_records_through_scrapyd(cluster, node, fixture_site):
     """A job whose pages need JavaScript (render: auto) and a scrape of such a page both come
     back with the values only the browser can see."""

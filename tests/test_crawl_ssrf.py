@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import shutil
 from urllib.parse import quote, urlsplit
 
 import pytest
@@ -19,12 +18,8 @@ from dataops_spiders.demo_site.content import catalogue
 from dataops_spiders.demo_site.fetch_pages import app_products
 from dataops_spiders.fetching.guard_proxy import GuardedProxy
 from dataops_spiders.netguard import Allowed, UnsafeURL, allow_list, check_resolved
+from tests.browsers import needs_chromium
 from tests.crawling import crawl
-
-needs_chromium = pytest.mark.skipif(
-    shutil.which("chromium") is None,
-    reason="Chromium is not installed (apt-get install -y chromium)",
-)
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import shutil
 import zlib
 
 import httpx
@@ -11,9 +10,9 @@ import pytest
 
 from dataops_spiders.demo_site.content import catalogue
 from dataops_spiders.demo_site.fetch_pages import app_products
+from tests.browsers import CHROMIUM, needs_chromium
 
 BROWSER_UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0"
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 @pytest.fixture
@@ -79,7 +78,7 @@ def test_the_bomb_is_small_on_the_wire_and_huge_inflated(site):
     assert inflater.eof and inflated > 250 * 2**20
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (apt-get install chromium)")
+@needs_chromium
 def test_chromium_renders_the_app_page_and_scrolls_the_list(fixture_site):
     from playwright.async_api import async_playwright
 

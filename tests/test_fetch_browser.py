@@ -4,8 +4,6 @@ types are never requested, and a missing Chromium is a clear error naming the se
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
 from dataops_spiders.demo_site.content import catalogue
@@ -15,12 +13,8 @@ from dataops_spiders.fetching.browser import (
     BrowserUnavailable,
     find_executable,
 )
+from tests.browsers import CHROMIUM, needs_chromium
 from tests.probe import run_spider
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-needs_chromium = pytest.mark.skipif(
-    CHROMIUM is None, reason="Chromium is not installed (apt-get install -y chromium)"
-)
 
 SPIDER = """
 import json, scrapy

@@ -7,7 +7,6 @@ cap) record what they stopped in the crawl graph."""
 from __future__ import annotations
 
 import itertools
-import shutil
 from decimal import Decimal
 
 import pytest
@@ -15,13 +14,10 @@ import pytest
 from dataops_spiders.demo_site.content import catalogue
 from dataops_spiders.demo_site.fetch_pages import app_product_path, app_products
 from dataops_spiders.demo_site.process import start_in_subprocess
+from dataops_spiders.store.testing import sqlite_url
+from tests.browsers import needs_chromium
 from tests.crawling import crawl
 from tests.forward_proxy import ForwardProxy
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-needs_chromium = pytest.mark.skipif(
-    CHROMIUM is None, reason="Chromium is not installed (apt-get install -y chromium)"
-)
 
 
 def mixed_urls(base: str, count: int = 3) -> tuple[list[str], list[str], list]:
@@ -53,9 +49,10 @@ def price_and_sku(record: dict) -> tuple:
 def test_auto_renders_javascript_pages_in_the_browser_and_only_those(fixture_site, tmp_path):
     js_urls, static_urls, products = mixed_urls(fixture_site.url)
     urls_file = write_urls(tmp_path, js_urls + static_urls)
+    own_store = {"DATAOPS_DATABASE_URL": sqlite_url(tmp_path / "store.sqlite3")}  # learns anew
     first = crawl(
         "generic_product", tmp_path / "first", "strategy=direct_item", f"urls_file={urls_file}",
-        "fetch=auto",
+        "fetch=auto", settings=own_store,
     )  # fmt: skip
     assert first.returncode == 0, first.log[-3000:]
     by_url = first.records_by_url()
@@ -72,7 +69,7 @@ def test_auto_renders_javascript_pages_in_the_browser_and_only_those(fixture_sit
     # The next crawl knows the /app section needs the browser: no static attempt first.
     second = crawl(
         "generic_product", tmp_path / "second", "strategy=direct_item", f"urls_file={urls_file}",
-        "fetch=auto",
+        "fetch=auto", settings=own_store,
     )  # fmt: skip
     assert second.returncode == 0, second.log[-3000:]
     assert second.summary["fetching"]["rerendered"] == 0
@@ -247,16 +244,19 @@ def test_pages_per_site_are_capped_and_the_rest_recorded(fixture_site, tmp_path)
     assert len(fetched) <= 5 and capped
 
 
-def site_profile(url: str) -> dict:
-    """The source profile of ``url``'s site as `dataops sources --json` shows it."""
+def site_profile(url: str, store_url: str | None = None) -> dict:
+    """The source profile of ``url``'s site as `dataops sources --json` shows it (from the
+    store at ``store_url``, else the session's)."""
     import json
+    import os
     import subprocess
     import sys
     from urllib.parse import urlsplit
 
+    env = {**os.environ, **({"DATABASE_URL": store_url} if store_url else {})}
     done = subprocess.run(
         [sys.executable, "-m", "dataops_spiders.cli", "sources", "--json"],
-        capture_output=True, text=True, check=True,
+        capture_output=True, text=True, check=True, env=env,
     )  # fmt: skip
     site = urlsplit(url).netloc
     return next((row for row in json.loads(done.stdout) if row["domain"] == site), {})
@@ -267,12 +267,15 @@ def test_the_source_profile_learns_the_browser_section_and_the_best_strategy(
     fixture_site, tmp_path
 ):
     js_urls, static_urls, _ = mixed_urls(fixture_site.url, 2)
+    store_url = sqlite_url(tmp_path / "store.sqlite3")  # nothing learnt by earlier tests
+    assert site_profile(fixture_site.url, store_url) == {}
     result = crawl(
         "generic_product", tmp_path / "run", "strategy=direct_item",
         f"start_urls={','.join(js_urls + static_urls)}", "fetch=auto",
+        settings={"DATAOPS_DATABASE_URL": store_url},
     )  # fmt: skip
     assert result.returncode == 0, result.log[-3000:]
-    profile = site_profile(fixture_site.url)
+    profile = site_profile(fixture_site.url, store_url)
     assert "/app" in profile["browser_sections"] and profile["needs_browser"]
     assert profile["best_strategy"] == "auto" and profile["browser_pages"] >= 2
 
