@@ -28,7 +28,6 @@ import json
 import os
 import platform
 import random
-import socket
 import statistics
 import subprocess
 import sys
@@ -45,6 +44,7 @@ from sqlalchemy import insert  # noqa: E402
 
 import control_api.models  # noqa: E402, F401 - the API's tables join the store's metadata
 from control_api.services.apikeys import create_key  # noqa: E402
+from dataops_spiders.runner.embedded import free_port  # noqa: E402
 from dataops_spiders.store import make_engine, write_session  # noqa: E402
 from dataops_spiders.store.models import Task  # noqa: E402
 from dataops_spiders.store.testing import TemporaryPostgres, sqlite_url  # noqa: E402
@@ -76,12 +76,6 @@ QUERIES = {
     "GET /api/tasks?limit=50": "/api/tasks?limit=50",
     "GET /api/tasks?status=failed&limit=50": "/api/tasks?status=failed&limit=50",
 }
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def rss_mb(pid: int) -> float:

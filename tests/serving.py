@@ -72,9 +72,14 @@ class ServeProcess:
             self._proc = subprocess.Popen(
                 command, cwd=ROOT, env=self.env, stdout=subprocess.PIPE, stderr=stderr, text=True
             )
-        threading.Thread(target=self._read_stdout, daemon=True).start()
+        self._reader = threading.Thread(target=self._read_stdout, daemon=True)
+        self._reader.start()
         if wait_for:
-            self.wait_for_line(wait_for, timeout)
+            try:
+                self.wait_for_line(wait_for, timeout)
+            except BaseException:
+                self.close()  # a start that failed must not leave serve (or its Scrapyd) running
+                raise
         return self
 
     def _read_stdout(self) -> None:
@@ -133,25 +138,35 @@ class ServeProcess:
         return self._proc.pid
 
     def wait(self, timeout: float = 120) -> int:
-        return self._proc.wait(timeout)
+        """The exit code, once every line serve printed has been read into `lines`."""
+        code = self._proc.wait(timeout)
+        self._reader.join(10)
+        return code
 
     def stop(self, signum: int = signal.SIGTERM, timeout: float = 120) -> int:
         """Send `signum` and wait for the exit code."""
         if self._proc.poll() is None:
             self._proc.send_signal(signum)
-        return self._proc.wait(timeout)
+        return self.wait(timeout)
+
+    def close(self) -> None:
+        """Stop serve if it still runs (killed if it will not stop), and its Scrapyd's process
+        group if serve left it: a failed test leaves nothing behind."""
+        if self._proc is None:
+            return
+        if self._proc.poll() is None:
+            try:
+                self.stop(timeout=60)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+                self._proc.wait()
+        line = self.line(SCRAPYD_LINE)
+        if line:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(int(line.split("(pid ", 1)[1].split(",", 1)[0]), signal.SIGKILL)
 
     def __enter__(self) -> ServeProcess:
-        return self.start()
+        return self if self._proc is not None else self.start()
 
     def __exit__(self, *exc) -> None:
-        if self._proc is None or self._proc.poll() is not None:
-            return
-        try:
-            self.stop(timeout=60)
-        except subprocess.TimeoutExpired:
-            self._proc.kill()
-            self._proc.wait()
-            if self.line(SCRAPYD_LINE):  # a failed test must not leave its Scrapyd behind
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(self.scrapyd_pid, signal.SIGKILL)
+        self.close()

@@ -24,18 +24,10 @@ from dataops_spiders.runner.testing import (
     wait_for_log,
     wait_for_state,
 )
+from tests.serving import process_running
 
 PROJECT = "dataops"
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def process_running(pid: int) -> bool:
-    """True while the process exists and has not exited (a zombie has exited)."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (FileNotFoundError, ProcessLookupError):
-        return False
-    return state not in ("Z", "X")
 
 
 @pytest.fixture

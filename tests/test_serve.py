@@ -18,7 +18,7 @@ import httpx
 
 from control_api.serve import KEY_LINE
 from dataops_spiders.runner.client import ScrapydClient
-from dataops_spiders.runner.embedded import USERNAME, EmbeddedScrapyd
+from dataops_spiders.runner.embedded import USERNAME, EmbeddedScrapyd, free_port
 from tests.serving import ROOT, ServeProcess, group_members, process_running
 
 PROJECT = "dataops"
@@ -30,12 +30,6 @@ def embedded_client(data_dir: Path) -> ScrapydClient:
     conf.read(data_dir / "scrapyd" / "scrapyd.conf")
     url = f"http://127.0.0.1:{conf['scrapyd']['http_port']}/"
     return ScrapydClient(url, USERNAME, conf["scrapyd"]["password"])
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def wait_for_running_crawl(client: ScrapydClient, job: str, timeout: float = 120) -> int:
@@ -116,8 +110,8 @@ def test_a_port_in_use_is_one_clear_line(tmp_path):
         serve = ServeProcess(
             f"sqlite:///{tmp_path / 'store.sqlite3'}", tmp_path / "data", "--port", str(port)
         )
-        serve.start(wait_for=None)
-        assert serve.wait() == 1
+        with serve.start(wait_for=None):
+            assert serve.wait() == 1
     assert f"port {port} on 127.0.0.1 is in use" in serve.stderr
     assert "Traceback" not in serve.stderr
     # said before anything else: no Scrapyd started, and the store's one showing of a new
@@ -127,8 +121,8 @@ def test_a_port_in_use_is_one_clear_line(tmp_path):
 
 def test_an_unreachable_store_is_named_without_its_password(tmp_path):
     url = f"postgresql://dataops:s3cret-pw@127.0.0.1:{free_port()}/nowhere"
-    serve = ServeProcess(url, tmp_path / "data").start(wait_for=None)
-    assert serve.wait() == 1
+    with ServeProcess(url, tmp_path / "data").start(wait_for=None) as serve:
+        assert serve.wait() == 1
     assert "database unreachable at postgresql+psycopg://dataops:***@127.0.0.1" in serve.stderr
     assert "s3cret-pw" not in serve.stderr + "\n".join(serve.lines)
     assert "Traceback" not in serve.stderr
@@ -188,8 +182,8 @@ def test_a_scrapyd_left_by_a_killed_serve_is_named_with_its_pid(tmp_path):
     try:
         killed.stop(signal.SIGKILL)  # no chance to stop its Scrapyd
         assert process_running(orphan)
-        again = ServeProcess(url, tmp_path / "data").start(wait_for=None)
-        assert again.wait() == 1
+        with ServeProcess(url, tmp_path / "data").start(wait_for=None) as again:
+            assert again.wait() == 1
         assert f"a Scrapyd still runs on {tmp_path / 'data' / 'scrapyd'} (pid {orphan})" in (
             again.stderr
         )
