@@ -221,3 +221,22 @@ def test_loopback_needs_the_allow_list(store_url, fixture_site):
         harness.close()
     assert answer.status_code == 400
     assert "loopback" in answer.json()["error"]["message"]
+
+
+def test_a_name_is_fetched_at_the_address_that_was_checked(api, server, monkeypatch):
+    # The API resolves a name once, checks the address and connects there, naming the host in
+    # the request: a second lookup (DNS rebinding) never chooses where it connects.
+    from control_api.services import robots as service
+
+    port = int(server.url.rsplit(":", 1)[1])
+    answers = {"shop.test": ["127.0.0.1"], "rebind.test": ["127.0.0.2"]}
+    monkeypatch.setattr(service, "system_resolver", lambda host, port: answers[host])
+    server.answers["/robots.txt"] = (200, {}, b"User-agent: *\nDisallow: /pinned\n")
+
+    found = verdict(api, f"http://shop.test:{port}/pinned/page").json()
+    assert found["allowed"] is False and found["robots_status"] == 200
+    assert server.hits == ["/robots.txt"]
+
+    refused = verdict(api, f"http://rebind.test:{port}/page")
+    assert refused.status_code == 400 and "rebind.test" in refused.json()["error"]["message"]
+    assert server.hits == ["/robots.txt"]  # nothing more reached any server

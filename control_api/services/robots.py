@@ -15,14 +15,21 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from protego import Protego
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from control_api.errors import ApiError
-from control_api.services.ssrf import UnsafeURL, check_url
+from dataops_spiders.netguard import (
+    Allowed,
+    UnsafeURL,
+    check_resolved,
+    check_url,
+    parse_ip,
+    system_resolver,
+)
 from dataops_spiders.settings import ROBOTSTXT_USER_AGENT, USER_AGENT
 from dataops_spiders.store.models import SourceProfile, utcnow
 
@@ -197,19 +204,23 @@ def fetch(robots_url: str, allow_hosts: list[str]) -> _Fetched:
     import httpx  # here: importing it loads its CLI (rich, pygments), slowing the API's start
 
     deadline = time.monotonic() + FETCH_TIMEOUT
+    allowed = Allowed(allow_hosts)
     target = robots_url
     headers = {"User-Agent": USER_AGENT}
     with httpx.Client(follow_redirects=False, timeout=FETCH_TIMEOUT, trust_env=False) as client:
         for _hop in range(MAX_REDIRECTS + 1):
             try:
-                check_url(target, allow_hosts)
+                url, pinned = pin_to_checked_address(target, allowed)
             except UnsafeURL as exc:
                 raise RefusedURL(f"refused to fetch {target}: {exc}") from None
             left = deadline - time.monotonic()
             if left <= 0:
                 return _Fetched(None, problem=f"no answer within {FETCH_TIMEOUT:g} s")
             try:
-                with client.stream("GET", target, headers=headers, timeout=left) as response:
+                with client.stream(
+                    "GET", url, headers=headers | pinned.headers, extensions=pinned.extensions,
+                    timeout=left,
+                ) as response:  # fmt: skip
                     location = response.headers.get("location")
                     if response.is_redirect and location:
                         target = urljoin(target, location)
@@ -226,6 +237,39 @@ def fetch(robots_url: str, allow_hosts: list[str]) -> _Fetched:
             ) as exc:
                 return _Fetched(None, problem=f"robots.txt could not be fetched: {_say(exc)}")
     return _Fetched(404, problem=f"more than {MAX_REDIRECTS} redirects")
+
+
+@dataclass(frozen=True)
+class _Pinned:
+    headers: dict[str, str] = field(default_factory=dict)  # Host, when the URL holds the IP
+    extensions: dict[str, str] = field(default_factory=dict)  # the TLS name, likewise
+
+
+def pin_to_checked_address(url: str, allowed: Allowed) -> tuple[str, _Pinned]:
+    """``url`` with its host name replaced by an address the SSRF guard checked, and what the
+    request then needs to still name the host (Host header, TLS server name). Resolving once
+    and connecting there is what keeps a name from answering a public address to the check and
+    an internal one to the connection (DNS rebinding). Literal and allow-listed hosts are kept
+    as they are. UnsafeURL when the guard refuses."""
+    check_url(url, allowed, resolve=None)  # scheme, credentials, literals, metadata names
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if parse_ip(host) is not None or host.removesuffix(".") in allowed.names:
+        return url, _Pinned()
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        addresses = system_resolver(host, port)
+    except (OSError, UnicodeError) as exc:
+        raise UnsafeURL(f"{host} does not resolve: {exc}") from None
+    if not addresses:
+        raise UnsafeURL(f"{host} does not resolve")
+    check_resolved(host, addresses, allowed)
+    address = addresses[0] if ":" not in addresses[0] else f"[{addresses[0]}]"
+    netloc = f"{address}:{parts.port}" if parts.port else address
+    pinned = _Pinned(headers={"Host": parts.netloc.rsplit("@", 1)[-1]})
+    if parts.scheme == "https":
+        pinned = _Pinned(pinned.headers, {"sni_hostname": host})
+    return urlunsplit(parts._replace(netloc=netloc)), pinned
 
 
 def _read_text(response: httpx.Response, deadline: float) -> str:
