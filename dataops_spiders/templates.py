@@ -205,6 +205,14 @@ class CrawlSpec(_Strict):
     def _compile(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         return tuple(check_expression("regex", v) for v in value)
 
+    def kind_of_url(self, url: str) -> str | None:
+        """ "item" or "listing" when item_urls or listing_urls say so; None otherwise."""
+        if any(re.search(pattern, url) for pattern in self.item_urls):
+            return "item"
+        if any(re.search(pattern, url) for pattern in self.listing_urls):
+            return "listing"
+        return None
+
 
 class LoadMore(_Strict):
     """A "Load more" button the browser clicks until it is gone or max_clicks is reached."""

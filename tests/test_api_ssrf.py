@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from control_api.services.ssrf import UnsafeURL, check_url, parse_ip
+from dataops_spiders.netguard import UnsafeURL, check_url, parse_ip
 
 
 def no_dns(host: str, port: int) -> list[str]:

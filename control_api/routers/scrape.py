@@ -12,7 +12,7 @@ from control_api.routers.tasks import reread, submit
 from control_api.schemas.common import MAX_INT
 from control_api.schemas.scrape import ScrapeAccepted, ScrapeRequest, ScrapeResult
 from control_api.services import tasks
-from control_api.services.ssrf import UnsafeURL, check_url
+from dataops_spiders.netguard import UnsafeURL, check_url
 from dataops_spiders.store.models import SCRAPE_TASK, Task
 
 router = APIRouter(prefix="/scrape", tags=["scrape"])

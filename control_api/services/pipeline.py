@@ -34,16 +34,6 @@ def check_size(content_length: str | None) -> None:
         )
 
 
-def _parse_or_422(text: str) -> IntentTemplate:
-    try:
-        return templates.validate(text)
-    except TemplateError as exc:
-        raise Unprocessable(
-            f"the template has {len(exc.problems)} problem(s): {exc.problems[0]}",
-            {"problems": [problem.as_dict() for problem in exc.problems]},
-        ) from None
-
-
 def _only_one(body: PipelineRequest) -> None:
     given = [name for name in ("template", "template_text", "intent") if getattr(body, name)]
     if len(given) != 1:
@@ -59,26 +49,14 @@ def resolve_template(session: Session, body: PipelineRequest) -> IntentTemplate:
     or an intent alone."""
     _only_one(body)
     if body.template_text is not None:
-        return _parse_or_422(body.template_text)
+        return templates.parse_or_422(body.template_text)
     if body.intent is not None:
-        return _parse_or_422(f"name: try_{body.intent}\nintent: {body.intent}\n")
+        return templates.parse_or_422(f"name: try_{body.intent}\nintent: {body.intent}\n")
     info = templates.get_template(session, body.template)
     try:
         return templates.validate(info.text or "")
     except TemplateError as exc:  # a shipped file broken on disk
         raise Unprocessable(f"template {body.template!r} does not parse: {exc}") from None
-
-
-def _known_kind(template: IntentTemplate, url: str) -> str | None:
-    """What the spider would already know from the URL (IntentSpider._known_kind)."""
-    import re
-
-    crawl = template.crawl
-    if any(re.search(pattern, url) for pattern in crawl.item_urls):
-        return "item"
-    if any(re.search(pattern, url) for pattern in crawl.listing_urls):
-        return "listing"
-    return None
 
 
 def run(template: IntentTemplate, url: str, html: str) -> PipelineResult:
@@ -93,7 +71,7 @@ def run(template: IntentTemplate, url: str, html: str) -> PipelineResult:
     item.update(
         status=200,
         fetched_at=datetime.now(UTC).isoformat(timespec="seconds"),
-        page_kind=_known_kind(template, url),
+        page_kind=template.crawl.kind_of_url(url),
         depth=0,
         referer=None,
         fetched_via="static",

@@ -54,7 +54,8 @@ def validate(text: str) -> IntentTemplate:
     return parse_template(text, API_SOURCE)
 
 
-def _parse_or_422(text: str) -> IntentTemplate:
+def parse_or_422(text: str) -> IntentTemplate:
+    """The parsed template; 422 listing every problem with its line and field path."""
     try:
         return validate(text)
     except TemplateError as exc:
@@ -188,7 +189,7 @@ def _new_version(
 
 def create_template(session: Session, text: str, actor: Principal) -> TemplateInfo:
     """Store a new template (version 1) under the name its YAML gives."""
-    parsed = _parse_or_422(text)
+    parsed = parse_or_422(text)
     if parsed.name in shipped():
         raise Conflict(f"{parsed.name!r} is the name of a shipped template: choose another name")
     if session.scalar(select(StoredTemplate.id).where(StoredTemplate.name == parsed.name)):
@@ -217,7 +218,7 @@ def update_template(
     as the latest version adds none."""
     _refuse_shipped(session, name, "create a template of another name instead")
     template = _stored(session, name)
-    parsed = _parse_or_422(text)
+    parsed = parse_or_422(text)
     if parsed.name != name:
         message = (
             f"the YAML names the template {parsed.name!r}, not {name!r}: an update cannot rename"

@@ -267,11 +267,9 @@ class IntentSpider(scrapy.Spider):
 
     def _known_kind(self, url: str, arrived_as: str) -> str | None:
         """The page's kind when the template or the strategy already says; None: classify it."""
-        crawl = self.template.crawl
-        if any(re.search(p, url) for p in crawl.item_urls):
-            return "item"
-        if any(re.search(p, url) for p in crawl.listing_urls):
-            return "listing"
+        kind = self.template.crawl.kind_of_url(url)
+        if kind is not None:
+            return kind
         if self.strategy == "direct_item" and arrived_as == "start":
             return "item"
         return None
