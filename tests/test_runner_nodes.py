@@ -40,14 +40,18 @@ def test_idle_nodes_tie_and_the_first_listed_wins(nodes):
 
 def stop(client, job: str) -> None:
     """Cancel a job and wait until it is gone. A job cancelled while pending is dropped (no
-    "finished" follows); a SIGINT that lands while Scrapy is still starting can go unheard, and
-    a second cancel (Scrapy's second SIGINT) forces the stop."""
-    client.cancel(PROJECT, job)
-    try:
-        wait_for_state(client, job, ("finished", None), timeout=20)
-    except TimeoutError:
+    "finished" follows). A cancel can be lost: Scrapyd may be between taking the job off its
+    queue and starting its process. And a heard one stops gracefully, which under
+    DOWNLOAD_DELAY 5 means every request already in the downloader's slot still goes out, 5 s
+    apart. So cancel again until the job is gone: Scrapy's second SIGINT forces the stop."""
+    for _ in range(4):
         client.cancel(PROJECT, job)
-        wait_for_state(client, job, ("finished", None), timeout=60)
+        try:
+            wait_for_state(client, job, ("finished", None), timeout=15)
+            return
+        except TimeoutError:
+            continue
+    wait_for_state(client, job, ("finished", None), timeout=30)
 
 
 def test_a_busy_node_is_passed_over_for_an_idle_one(nodes, fixture_site, tmp_path):
