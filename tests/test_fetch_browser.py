@@ -1,6 +1,8 @@
 """The browser strategy's building blocks through real Scrapy + scrapy-playwright + Chromium:
 JavaScript-only content appears, page actions (scroll, load more) load more, blocked resource
-types are never requested, and a missing Chromium is a clear error naming the setting."""
+types are never requested, plain GETs render without a route (headers still reach the site,
+scripts come from Chromium's cache), and a missing Chromium is a clear error naming the
+setting."""
 
 from __future__ import annotations
 
@@ -30,9 +32,10 @@ class Probe(scrapy.Spider):
         return super().from_crawler(crawler, *args, **kwargs)
 
     async def start(self):
-        for url, fetch in {pages!r}:
+        for url, fetch, *extra in {pages!r}:
             meta = browser_meta(FetchSpec.model_validate(fetch)) if fetch is not None else {{}}
-            yield scrapy.Request(url, meta=meta, dont_filter=True)
+            options = extra[0] if extra else {{}}
+            yield scrapy.Request(url, meta=meta, dont_filter=True, **options)
 
     def parse(self, response):
         yield {{
@@ -40,6 +43,7 @@ class Probe(scrapy.Spider):
             "browser": "playwright" in response.flags,
             "cards": len(response.css("li.product-card")),
             "text": " ".join(response.css("article ::text").getall()),
+            "scripted": response.css("p.scripted::text").get(),
         }}
 """
 
@@ -127,3 +131,81 @@ def test_the_headless_shell_is_preferred_on_path(tmp_path, monkeypatch):
 def test_a_missing_chromium_is_an_error_naming_the_setting(tmp_path):
     with pytest.raises(BrowserUnavailable, match=EXECUTABLE_SETTING):
         find_executable(str(tmp_path / "no-such-chromium"))
+
+
+GALLERY_RESOURCES = {
+    "stylesheet": "/static/css/site.css",
+    "font": "/static/fonts/brand.woff2",
+    "image": "/static/img/gallery/photo.png",
+    "css background": "/static/img/gallery/hero.png",
+    "video": "/static/media/tour.mp4",
+    "audio": "/static/media/jingle.mp3",
+}
+
+
+def requested(paths: list[str]) -> set[str]:
+    return {name for name, path in GALLERY_RESOURCES.items() if path in paths}
+
+
+@needs_chromium
+def test_blocked_resource_types_are_never_requested(fixture_site, tmp_path):
+    url = f"{fixture_site.url}app/gallery/"
+    fixture_site.reset_log()
+    items, result = run_probe(tmp_path / "default", [(url, {"strategy": "browser"})])
+    # Images and fonts are switched off in Chromium, media paused and failed over CDP.
+    assert requested(fixture_site.requests()) == {"stylesheet"}, result.log[-2000:]
+    assert result.stats["dataops/browser/blocked"] == 2  # the video and the audio
+    assert result.stats["dataops/browser/unrouted"] == 1
+    # Turning images off must not turn the desktop browser into a touch device.
+    assert items["app/gallery/"]["scripted"] == "Pointer: mouse"
+
+    fixture_site.reset_log()
+    settings = {"DATAOPS_BROWSER_BLOCK": "stylesheet"}
+    items, result = run_probe(tmp_path / "css", [(url, {"strategy": "browser"})], settings=settings)
+    loaded = requested(fixture_site.requests())
+    assert "stylesheet" not in loaded, result.log[-2000:]
+    assert {"font", "image", "css background", "video"} <= loaded
+    assert items["app/gallery/"]["scripted"] == "Pointer: mouse"
+
+
+@needs_chromium
+def test_renders_take_the_sites_scripts_from_the_browser_cache(fixture_site, tmp_path):
+    # Playwright turns Chromium's cache off on a page with a route: unrouted, the second
+    # product page of the app runs the scripts the first one downloaded.
+    products = app_products(catalogue())[2:4]
+    pages = [(f"{fixture_site.url}app/product/{p.slug}", {"strategy": "browser"}) for p in products]
+    pool = {"dataops_spiders.middlewares.browser_pages.BrowserPagePoolMiddleware": 990}
+    settings = {"DOWNLOADER_MIDDLEWARES": pool, "DATAOPS_BROWSER_PAGES": 1}
+    fixture_site.reset_log()
+    items, result = run_probe(tmp_path, pages, settings=settings)
+    for product in products:
+        assert product.sku in items[f"app/product/{product.slug}"]["text"], result.log[-2000:]
+    paths = fixture_site.requests()
+    assert paths.count("/static/js/vendor.js") == 1, paths
+    assert paths.count("/static/js/storefront.js") == 1
+
+
+@needs_chromium
+def test_what_the_site_sees_with_and_without_a_route(fixture_site, tmp_path):
+    desktop = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0"
+    gallery = f"{fixture_site.url}app/gallery/"
+    product = app_products(catalogue())[4]
+    app_page = f"{fixture_site.url}app/product/{product.slug}"
+    referer = f"{fixture_site.url}app/"
+    identity = {"headers": {"User-Agent": desktop, "Referer": referer}}
+    pages = [
+        # identity headers only: unrouted, the whole page speaks with the request's identity
+        (gallery, {"strategy": "browser"}, identity),
+        # a custom header is for the page alone, not every host it loads from: routed
+        (app_page, {"strategy": "browser"}, {"headers": {"X-Probe": "routed"}}),
+    ]
+    fixture_site.reset_log()
+    items, result = run_probe(tmp_path, pages)
+    assert product.sku in items[f"app/product/{product.slug}"]["text"], result.log[-2000:]
+    assert result.stats["dataops/browser/unrouted"] == 1
+    log = {entry["path"]: entry for entry in fixture_site.request_log()}
+    assert log["/app/gallery/"]["user_agent"] == desktop
+    assert log["/app/gallery/"]["referer"] == referer
+    assert log["/static/css/site.css"]["user_agent"] == desktop
+    assert log[f"/app/product/{product.slug}"]["x_headers"] == {"X-Probe": "routed"}
+    assert log["/static/js/vendor.js"]["x_headers"] == {}

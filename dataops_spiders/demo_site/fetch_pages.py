@@ -12,6 +12,12 @@
                                next 12 products from /app/api/products?page=N (4 pages)
 /app/more/                     the same list behind a "Load more" button
 /app/api/products?page=N       {"products": [{name, url}], "next": N+1 | null}
+/app/gallery/                  a server-rendered page with one of each resource a browser
+                               loads: stylesheet, web font, image, CSS background, video,
+                               audio, script (the script writes whether the browser has a
+                               mouse: "Pointer: mouse", as desktop Chrome does, or "touch")
+/static/js/{vendor,storefront}.js  the app's scripts, cacheable for an hour as real bundles are
+/static/fonts/<name>.woff2, /static/media/<name>.{mp4,mp3}  the gallery's font and media
 /slow/<seconds>                answers after min(seconds, 30) seconds
 /throttled/<name>              429 with Retry-After: 1 on the first request for a name,
                                then the page
@@ -42,6 +48,20 @@ MAX_DATA_DELAY = 5.0
 BOMB_INFLATED_BYTES = 256 * 1024 * 1024  # rounded down to whole 1 MiB blocks
 # Crawlers announce themselves; browsers (and crawlers posing as them) send Mozilla/5.0.
 _NOT_A_BROWSER = re.compile(r"scrapy|python|curl|wget|httpx|dataops|bot|spider", re.I)
+
+SCRIPT_CACHE = {"Cache-Control": "public, max-age=3600"}
+GALLERY_HTML = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>Gallery</title>
+<link rel="stylesheet" href="/static/css/site.css">
+<style>@font-face{font-family:Brand;src:url(/static/fonts/brand.woff2) format("woff2")}
+h1{font-family:Brand,serif}.hero{height:40px;background:url(/static/img/gallery/hero.png)}</style>
+</head><body><h1>Gallery</h1><div class="hero"></div>
+<img src="/static/img/gallery/photo.png" alt="A photo">
+<video src="/static/media/tour.mp4" preload="auto"></video>
+<audio src="/static/media/jingle.mp3" preload="auto"></audio>
+<script>var pointer = matchMedia("(hover: hover) and (pointer: fine)").matches ? "mouse" : "touch";
+document.body.insertAdjacentHTML("beforeend", '<p class="scripted">Pointer: ' + pointer + "</p>");
+</script></body></html>"""
 
 STOREFRONT_JS = """\
 (function () {
@@ -267,15 +287,28 @@ def register(router: Router, response_type: type[Response]) -> None:
         products = [{"name": p.name, "url": p.path} for p in chosen]
         return data({"products": products, "next": number + 1 if number < APP_PAGES else None})
 
+    @router.route(r"/app/gallery/")
+    def _gallery(state, base, query):
+        return html(GALLERY_HTML)
+
+    @router.route(r"/static/fonts/(?P<name>[a-z0-9-]+)\.woff2")
+    def _font(state, base, query, name):
+        return response_type(200, b"wOF2" + bytes(60), "font/woff2")
+
+    @router.route(r"/static/media/(?P<name>[a-z0-9-]+)\.(?P<kind>mp4|mp3)")
+    def _media(state, base, query, name, kind):
+        content_type = "video/mp4" if kind == "mp4" else "audio/mpeg"
+        return response_type(200, bytes(2048), content_type)
+
     @router.route(r"/static/js/storefront\.js")
     def _storefront_js(state, base, query):
-        return response_type(200, STOREFRONT_JS.encode(), "application/javascript")
+        return response_type(200, STOREFRONT_JS.encode(), "application/javascript", SCRIPT_CACHE)
 
     @router.route(r"/static/js/vendor\.js")
     def _vendor_js(state, base, query):
         # A real bundle's weight: the shell is "mostly scripts" to a page classifier.
         filler = "/* vendor bundle */\n" + "var v=0;\n" * 4000
-        return response_type(200, filler.encode(), "application/javascript")
+        return response_type(200, filler.encode(), "application/javascript", SCRIPT_CACHE)
 
     @router.route(r"/slow/(?P<seconds>\d+(?:\.\d+)?)")
     def _slow(state, base, query, seconds):

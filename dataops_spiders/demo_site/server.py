@@ -410,6 +410,9 @@ class SiteHandler(BaseHTTPRequestHandler):
             {
                 "path": self.path,
                 "user_agent": self.headers.get("User-Agent", ""),
+                "referer": self.headers.get("Referer", ""),
+                "cookie": self.headers.get("Cookie", ""),
+                "x_headers": {k: v for k, v in self.headers.items() if k.lower().startswith("x-")},
                 "time": time.time(),
                 "method": method,
                 "status": response.status,

@@ -11,14 +11,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import weakref
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from dataops_spiders.fetching.page_scripts import (
     LOAD_MORE_SCRIPT,
-    NETWORK_TRACKER,
     SCROLL_SCRIPT,
     SETTLE_LIMIT_MS,
     SETTLE_LONG_POLL_MS,
@@ -97,20 +95,9 @@ def browser_settings(
         # no process of its own). Pages are what cost (a renderer each): the browser page pool
         # keeps at most `pages` open over all contexts, so the handler's own cap never waits.
         "PLAYWRIGHT_MAX_PAGES_PER_CONTEXT": pages,
-        # Resource types the browser never requests (fetching/request_filter.py).
+        # Resource types the browser never requests (fetching/blocking.py).
         "DATAOPS_BROWSER_BLOCK": list(block),
     }
-
-
-_TRACKED_PAGES: weakref.WeakSet = weakref.WeakSet()
-
-
-async def install_network_tracker(page, request) -> None:
-    """scrapy-playwright page-init callback: give a page the network tracker the settle wait
-    reads, once (pages are reused, and init scripts stay with the page)."""
-    if page not in _TRACKED_PAGES:
-        await page.add_init_script(NETWORK_TRACKER)
-        _TRACKED_PAGES.add(page)
 
 
 def browser_meta(fetch: FetchSpec) -> dict[str, Any]:
@@ -134,8 +121,6 @@ def browser_meta(fetch: FetchSpec) -> dict[str, Any]:
         # A browser page's latency is mostly Chromium rendering, not the server answering:
         # AutoThrottle must not slow the site down for it.
         "autothrottle_dont_adjust_delay": True,
-        # by name: meta stays picklable for a disk queue (JOBDIR) when the request is retried
-        "playwright_page_init_callback": f"{__name__}.install_network_tracker",
         "playwright_page_methods": methods,
         "playwright_page_goto_kwargs": {
             "wait_until": "load",

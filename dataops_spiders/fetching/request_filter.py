@@ -1,15 +1,13 @@
-"""What Chromium may request by itself while it renders a page.
+"""What Chromium may request by itself while it renders a page, when the SSRF guard is on.
 
 A rendered page fetches its scripts, data and frames, and may navigate itself elsewhere
-(``location = …``), all inside Chromium, past Scrapy's downloader middlewares. scrapy-playwright
-asks one predicate about each of those requests before it leaves (its route handler, which
-intercepts every request anyway); this is that predicate. It refuses:
-
-- the resource types a template blocks (images, fonts and media by default);
-- when the crawl's SSRF guard is on (DATAOPS_SSRF_GUARD: scrape tasks fetch URLs a client
-  gave), URLs whose host the guard refuses as written: non-public addresses in any notation and
-  metadata services (DATAOPS_SSRF_ALLOW opens some). Without it a page could send the browser to
-  http://169.254.169.254/ and hand back what it read there.
+(``location = …``), all inside Chromium, past Scrapy's downloader middlewares. With the crawl's
+SSRF guard on (DATAOPS_SSRF_GUARD: scrape tasks fetch URLs a client gave), every browser request
+goes through scrapy-playwright's route, which asks this predicate before the request leaves. It
+refuses URLs whose host the guard refuses as written: non-public addresses in any notation and
+metadata services (DATAOPS_SSRF_ALLOW opens some). Without it a page could send the browser to
+http://169.254.169.254/ and hand back what it read there. (Blocked resource types are kept out
+inside Chromium: fetching/blocking.py.)
 
 Host names are judged where they are resolved: by the guarded proxy Chromium connects through
 (fetching/guard_proxy.py), which connects to the address it checked. Requests of a context
@@ -19,7 +17,6 @@ that goes through a configured proxy are resolved by that proxy, as Scrapy's own
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 from dataops_spiders.netguard import Allowed, UnsafeURL, check_url
@@ -30,17 +27,14 @@ INTERNAL_SCHEMES = frozenset({"data", "blob", "about"})  # never leave the brows
 
 
 class BrowserRequestFilter:
-    def __init__(self, block: Iterable[str], guard: Allowed | None = None, stats=None):
-        self.block = frozenset(block)
-        self.guard = guard  # the SSRF allow-list when the guard is on
+    def __init__(self, guard: Allowed, stats=None):
+        self.guard = guard  # the SSRF allow-list
         self.stats = stats
         self._told: set[str] = set()  # hosts already named in a warning
 
     def __call__(self, request) -> bool:
         """True: abort ``request`` (a Playwright request) before it is sent."""
-        if request.resource_type in self.block:
-            return True
-        if self.guard is None or urlsplit(request.url).scheme.lower() in INTERNAL_SCHEMES:
+        if urlsplit(request.url).scheme.lower() in INTERNAL_SCHEMES:
             return False
         try:
             check_url(request.url, self.guard, resolve=None)
