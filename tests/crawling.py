@@ -59,8 +59,10 @@ def crawl(
     start_urls: str | None = None,
     settings: dict | None = None,
     timeout: int = 240,
+    python_path: tuple[Path, ...] = (),
 ) -> CrawlResult:
-    """`scrapy crawl intent -a template=… -a run_dir=…` plus `-a` args (`name=value`)."""
+    """`scrapy crawl intent -a template=… -a run_dir=…` plus `-a` args (`name=value`);
+    ``python_path`` comes before the project on the crawl's PYTHONPATH."""
     command = [
         sys.executable,
         "-m",
@@ -78,7 +80,7 @@ def crawl(
         command += ["-a", arg]
     for name, value in {"LOG_LEVEL": "INFO", **(settings or {})}.items():
         command += ["-s", f"{name}={value}"]
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(map(str, (*python_path, ROOT)))}
     done = subprocess.run(
         command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
     )

@@ -7,6 +7,7 @@ cap) record what they stopped in the crawl graph."""
 from __future__ import annotations
 
 import itertools
+import json
 from decimal import Decimal
 
 import pytest
@@ -80,15 +81,28 @@ def test_auto_renders_javascript_pages_in_the_browser_and_only_those(fixture_sit
 @needs_chromium
 def test_auto_on_a_site_without_javascript_pages_never_starts_a_browser(fixture_site, tmp_path):
     _, static_urls, _ = mixed_urls(fixture_site.url)
+    # Each process of the crawl writes down, as it exits, which of these modules it imported.
+    hook, seen = tmp_path / "hook", tmp_path / "modules"
+    hook.mkdir()
+    seen.mkdir()
+    (hook / "sitecustomize.py").write_text(
+        "import atexit, json, os, sys\n"
+        f"path = os.path.join({str(seen)!r}, str(os.getpid()))\n"
+        "atexit.register(lambda: open(path, 'w').write(json.dumps(\n"
+        "    [m for m in sys.modules if 'playwright' in m or 'fetching.handler' in m])))\n"
+    )
     result = crawl(
         "generic_product", tmp_path / "run", "strategy=direct_item",
-        f"start_urls={','.join(static_urls)}", "fetch=auto",
+        f"start_urls={','.join(static_urls)}", "fetch=auto", python_path=(hook,),
     )  # fmt: skip
     assert result.returncode == 0, result.log[-3000:]
     assert len(result.records) == len(static_urls)
     fetching = result.summary["fetching"]
     assert fetching["browsers_started"] == 0 and fetching["browser"] == 0
-    # not even Playwright's driver: it starts when a page first needs the browser
+    # Our handler fetched the pages; Playwright was never imported, let alone started: both
+    # wait for a page that needs the browser.
+    imported = {name for file in seen.iterdir() for name in json.loads(file.read_text())}
+    assert imported == {"dataops_spiders.fetching.handler"}
     assert "Starting download handler" not in result.log
 
 
