@@ -187,25 +187,37 @@ def test_renders_take_the_sites_scripts_from_the_browser_cache(fixture_site, tmp
 
 @needs_chromium
 def test_what_the_site_sees_with_and_without_a_route(fixture_site, tmp_path):
+    # One browser page for three requests in turn: unrouted, routed, unrouted again.
     desktop = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0"
     gallery = f"{fixture_site.url}app/gallery/"
-    product = app_products(catalogue())[4]
-    app_page = f"{fixture_site.url}app/product/{product.slug}"
+    first, second = app_products(catalogue())[4:6]
     referer = f"{fixture_site.url}app/"
-    identity = {"headers": {"User-Agent": desktop, "Referer": referer}}
+    identity = {"User-Agent": desktop, "Referer": referer, "Accept-Language": "de-DE"}
+    browser = {"strategy": "browser"}
     pages = [
         # identity headers only: unrouted, the whole page speaks with the request's identity
-        (gallery, {"strategy": "browser"}, identity),
+        (gallery, browser, {"headers": identity, "priority": 2}),
         # a custom header is for the page alone, not every host it loads from: routed
-        (app_page, {"strategy": "browser"}, {"headers": {"X-Probe": "routed"}}),
-    ]
+        (f"{fixture_site.url}app/product/{first.slug}", browser,
+         {"headers": {"X-Probe": "routed"}, "priority": 1}),
+        (f"{fixture_site.url}app/product/{second.slug}", browser, {"priority": 0}),
+    ]  # fmt: skip
+    pool = {"dataops_spiders.middlewares.browser_pages.BrowserPagePoolMiddleware": 990}
+    settings = {"DOWNLOADER_MIDDLEWARES": pool, "DATAOPS_BROWSER_PAGES": 1}
     fixture_site.reset_log()
-    items, result = run_probe(tmp_path, pages)
-    assert product.sku in items[f"app/product/{product.slug}"]["text"], result.log[-2000:]
-    assert result.stats["dataops/browser/unrouted"] == 1
-    log = {entry["path"]: entry for entry in fixture_site.request_log()}
-    assert log["/app/gallery/"]["user_agent"] == desktop
-    assert log["/app/gallery/"]["referer"] == referer
-    assert log["/static/css/site.css"]["user_agent"] == desktop
-    assert log[f"/app/product/{product.slug}"]["x_headers"] == {"X-Probe": "routed"}
-    assert log["/static/js/vendor.js"]["x_headers"] == {}
+    items, result = run_probe(tmp_path, pages, settings=settings)
+    for product in (first, second):
+        assert product.sku in items[f"app/product/{product.slug}"]["text"], result.log[-2000:]
+    assert result.stats["dataops/browser/unrouted"] == 2
+    assert result.stats["dataops/browser/pages_reused"] == 2
+    log = fixture_site.request_log()
+    gallery_page, stylesheet = (next(e for e in log if e["path"] == p) for p in (
+        "/app/gallery/", "/static/css/site.css"))  # fmt: skip
+    assert (gallery_page["user_agent"], gallery_page["referer"]) == (desktop, referer)
+    assert (stylesheet["user_agent"], stylesheet["accept_language"]) == (desktop, "de-DE")
+    routed = [e for e in log if e["path"] == f"/app/product/{first.slug}"]
+    assert [e["x_headers"] for e in routed] == [{"X-Probe": "routed"}]
+    # The routed render's own requests no longer speak with the gallery's identity.
+    scripts = [e for e in log if e["path"] == "/static/js/vendor.js"]
+    assert scripts and all(e["x_headers"] == {} for e in scripts)
+    assert scripts[0]["accept_language"] != "de-DE"

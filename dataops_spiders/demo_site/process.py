@@ -89,8 +89,8 @@ class SiteProcess:
             return json.load(response)
 
     def request_log(self) -> list[dict]:
-        """Every request served since start or reset: {path, user_agent, referer, cookie,
-        x_headers (the X-… headers), time, method, status}."""
+        """Every request served since start or reset: {path, user_agent, referer,
+        accept_language, cookie, x_headers (the X-… headers), time, method, status}."""
         return self._admin("requests")
 
     def requests(self) -> list[str]:

@@ -14,8 +14,9 @@ from collections.abc import Iterable
 
 logger = logging.getLogger(__name__)
 
-# Playwright launches headless Chromium with these Blink settings; the switch is read once,
-# the last one wins, so ours repeats them.
+# Playwright launches headless Chromium with these Blink settings, and Chromium reads only the
+# last --blink-settings: ours repeats them (without them the page sees a touch device).
+BLINK_SETTINGS = "--blink-settings="
 PLAYWRIGHT_BLINK_SETTINGS = (
     "primaryHoverType=2,availableHoverTypes=2,primaryPointerType=4,availablePointerTypes=4"
 )
@@ -29,15 +30,19 @@ CDP_RESOURCE_TYPES = {
 BY_SWITCH = frozenset({"image", "font"})
 
 
-def launch_switches(block: Iterable[str]) -> list[str]:
-    """Chromium switches that keep it from requesting the blocked images and fonts."""
+def with_switches(args: list[str], block: Iterable[str]) -> list[str]:
+    """Chromium's launch ``args`` plus the switches that keep it from requesting the blocked
+    images and fonts (a ``--blink-settings`` already in ``args`` gets imagesEnabled added)."""
     block = set(block)
-    switches = []
+    args = list(args)
     if "image" in block:
-        switches.append(f"--blink-settings={PLAYWRIGHT_BLINK_SETTINGS},imagesEnabled=false")
-    if "font" in block:
-        switches.append(FONT_SWITCH)
-    return switches
+        given = [a for a in args if a.startswith(BLINK_SETTINGS)]
+        settings = given[-1][len(BLINK_SETTINGS) :] if given else PLAYWRIGHT_BLINK_SETTINGS
+        args = [a for a in args if not a.startswith(BLINK_SETTINGS)]
+        args.append(f"{BLINK_SETTINGS}{settings},imagesEnabled=false")
+    if "font" in block and FONT_SWITCH not in args:
+        args.append(FONT_SWITCH)
+    return args
 
 
 def paused_types(block: Iterable[str]) -> list[str]:

@@ -24,6 +24,7 @@ import weakref
 
 from playwright.async_api import Page
 from scrapy import signals
+from scrapy.exceptions import IgnoreRequest
 from scrapy_playwright._utils import (
     _attach_page_event_handlers,
     _maybe_execute_page_init_callback,
@@ -31,7 +32,7 @@ from scrapy_playwright._utils import (
 from scrapy_playwright.handler import DEFAULT_CONTEXT_NAME, ScrapyPlaywrightDownloadHandler
 from scrapy_playwright.headers import use_scrapy_headers
 
-from dataops_spiders.fetching.blocking import block_on_page, launch_switches, paused_types
+from dataops_spiders.fetching.blocking import block_on_page, paused_types, with_switches
 from dataops_spiders.fetching.guard_proxy import GuardedProxy
 from dataops_spiders.fetching.page_scripts import NETWORK_TRACKER
 from dataops_spiders.fetching.request_filter import BrowserRequestFilter
@@ -55,6 +56,7 @@ class BrowserDownloadHandler(ScrapyPlaywrightDownloadHandler):
         for receiver in (self._maybe_launch_in_thread, self._engine_started):
             crawler.signals.disconnect(receiver, signal=signals.engine_started)
         self._started: asyncio.Task | None = None
+        self._closed = False
         settings = crawler.settings
         # scrapy-playwright logs every browser request and response when its logger's level
         # allows DEBUG; Scrapy's LOG_LEVEL filters at the handler, after the records are made.
@@ -64,19 +66,18 @@ class BrowserDownloadHandler(ScrapyPlaywrightDownloadHandler):
             guard = Allowed(allow_list(settings.get("DATAOPS_SSRF_ALLOW")))
         block = settings.getlist("DATAOPS_BROWSER_BLOCK")
         self._paused_types = paused_types(block)
-        args = launch_switches(block)
+        options = self.config.launch_options
+        args = with_switches(list(options.get("args", ())), block)
         # Set here rather than as PLAYWRIGHT_ABORT_REQUEST: settings stay plain data (a run
-        # keeps its settings as JSON).
-        if guard is not None and self.abort_request is None:
-            self.abort_request = BrowserRequestFilter(guard, crawler.stats)
-        # With the guard on, Chromium reaches the web only through the guarded proxy (contexts
-        # without a proxy of their own get it), and resolves no name itself.
+        # keeps its settings as JSON). A user's own predicate is asked too.
         self._guard_proxy = None
         if guard is not None:
+            self.abort_request = BrowserRequestFilter(guard, crawler.stats, self.abort_request)
+            # Chromium reaches the web only through the guarded proxy (contexts without a
+            # proxy of their own get it), and resolves no name itself.
             self._guard_proxy = GuardedProxy(guard, stats=crawler.stats)
             args.append(_no_own_dns(settings))
-        options = self.config.launch_options
-        options["args"] = [*options.get("args", ()), *args]
+        options["args"] = args
         # Requests are routed when something must see each of them: the guard's predicate (or
         # one a user set), or a user's PLAYWRIGHT_PROCESS_REQUEST_HEADERS.
         self._route_all = (
@@ -86,6 +87,8 @@ class BrowserDownloadHandler(ScrapyPlaywrightDownloadHandler):
         self._routed_pages: weakref.WeakSet = weakref.WeakSet()
 
     async def _download_request(self, request, spider=None):
+        if self._closed:  # a request that waited for this handler while the crawl closed
+            raise IgnoreRequest("the browser is closed: the crawl is shutting down")
         if self._started is None:
             self._started = asyncio.ensure_future(self._launch())
         # Every request waits for the same start (and sees its failure, if it failed).
@@ -109,14 +112,22 @@ class BrowserDownloadHandler(ScrapyPlaywrightDownloadHandler):
 
     async def _create_page(self, request, spider):
         page = await super()._create_page(request, spider)
-        # Before the page's own scripts run: what the settle wait counts (page_scripts.py).
-        await page.add_init_script(NETWORK_TRACKER)
-        await block_on_page(page, self._paused_types, self.stats)
+        try:
+            # Before the page's own scripts run: what the settle wait counts (page_scripts.py).
+            await page.add_init_script(NETWORK_TRACKER)
+            await block_on_page(page, self._paused_types, self.stats)
+        except Exception:
+            await page.close()  # it holds one of the context's page slots
+            raise
         return page
 
     async def _download_request_with_retry(self, request, spider):
         headers = None if self._route_all else page_wide_headers(request)
         if headers is None:
+            page = request.meta.get("playwright_page")
+            if isinstance(page, Page) and self._page_headers.pop(page, None):
+                # an unrouted render gave this page another request's identity
+                await page.set_extra_http_headers({})
             try:
                 return await super()._download_request_with_retry(request, spider)
             finally:
@@ -159,6 +170,7 @@ class BrowserDownloadHandler(ScrapyPlaywrightDownloadHandler):
             raise
 
     async def _close(self) -> None:
+        self._closed = True
         if self._started is None:
             return  # never started: nothing to close
         if not self._started.done():

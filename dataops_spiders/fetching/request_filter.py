@@ -16,7 +16,9 @@ that goes through a configured proxy are resolved by that proxy, as Scrapy's own
 
 from __future__ import annotations
 
+import inspect
 import logging
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from dataops_spiders.netguard import Allowed, UnsafeURL, check_url
@@ -27,13 +29,22 @@ INTERNAL_SCHEMES = frozenset({"data", "blob", "about"})  # never leave the brows
 
 
 class BrowserRequestFilter:
-    def __init__(self, guard: Allowed, stats=None):
+    def __init__(self, guard: Allowed, stats=None, also: Callable | None = None):
         self.guard = guard  # the SSRF allow-list
         self.stats = stats
+        self.also = also  # a predicate of the user's (PLAYWRIGHT_ABORT_REQUEST), asked after
         self._told: set[str] = set()  # hosts already named in a warning
 
-    def __call__(self, request) -> bool:
+    async def __call__(self, request) -> bool:
         """True: abort ``request`` (a Playwright request) before it is sent."""
+        if self._refuses(request):
+            return True
+        if self.also is None:
+            return False
+        verdict = self.also(request)
+        return bool(await verdict if inspect.isawaitable(verdict) else verdict)
+
+    def _refuses(self, request) -> bool:
         if urlsplit(request.url).scheme.lower() in INTERNAL_SCHEMES:
             return False
         try:
