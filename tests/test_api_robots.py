@@ -105,6 +105,7 @@ def test_a_fresh_profile_answers_without_a_fetch_and_a_stale_one_is_refetched(ap
                 domain=netloc(server.url),
                 robots_rules="User-agent: DataOpsSpiders\nDisallow: /mine\n",
                 robots_status=200,
+                robots_fetched_at=utcnow() - timedelta(hours=2),  # by a crawl, as crawls do
                 last_crawl_at=utcnow() - timedelta(hours=2),
                 pages=3,
                 errors=0,
@@ -129,6 +130,15 @@ def test_a_fresh_profile_answers_without_a_fetch_and_a_stale_one_is_refetched(ap
         session.commit()
     assert verdict(api, server.url + "/other").json()["source"] == "fetched"
     assert server.hits == ["/robots.txt", "/robots.txt"]
+
+    # A recent crawl that did not fetch robots.txt does not make two-day-old rules fresh.
+    with api.app.state.write_sessions() as session:
+        stored = session.scalar(select(SourceProfile))
+        stored.robots_fetched_at = utcnow() - timedelta(days=2)
+        stored.last_crawl_at = utcnow() - timedelta(minutes=5)
+        session.commit()
+    assert verdict(api, server.url + "/other").json()["source"] == "fetched"
+    assert server.hits == ["/robots.txt"] * 3
 
 
 def test_crawl_delay_is_reported(tmp_path):

@@ -122,10 +122,15 @@ def test_source_profiles_add_up_run_after_run(engine):
             sitemaps=["https://shop.example/sitemap.xml"],
             robots_status=200,
         )
+    with make_session_factory(engine)() as session:
+        fetched_at = list_sources(session)[0].robots_fetched_at
+        assert fetched_at is not None  # the run fetched robots.txt
     with write_session(engine) as session:
         update_source_profile(session, "shop.example", pages=30, latency_sum=3.0, latency_count=30)
     with make_session_factory(engine)() as session:
         (profile,) = list_sources(session)
+        # a run that did not fetch robots.txt leaves the rules dated when they were fetched
+        assert profile.robots_fetched_at == fetched_at < profile.last_crawl_at
         assert profile.domain == "shop.example"
         assert (profile.pages, profile.errors) == (40, 1)
         assert profile.mean_latency == pytest.approx(5.0 / 40)

@@ -141,8 +141,8 @@ def _known_at(profile: SourceProfile | None) -> datetime | None:
         return None
     if 200 <= profile.robots_status < 300 and profile.robots_rules is None:
         return None
-    times = [t for t in (profile.robots_fetched_at, profile.last_crawl_at) if t is not None]
-    return max(times) if times else None
+    # Not last_crawl_at: a crawl that did not fetch robots.txt says nothing of its rules' age.
+    return profile.robots_fetched_at
 
 
 def _answer(

@@ -33,7 +33,8 @@ def update_source_profile(
 ) -> SourceProfile:
     """Add one run's observations of ``domain``: counts add up, the mean latency is weighted
     by the number of measured pages, sections that needed the browser accumulate, robots facts
-    and sitemaps are replaced when given."""
+    and sitemaps are replaced when given (robots_status given: the run fetched robots.txt, and
+    robots_fetched_at says when)."""
     domain = domain.lower()
     profile = session.scalar(select(SourceProfile).where(SourceProfile.domain == domain))
     if profile is None:
@@ -63,6 +64,8 @@ def update_source_profile(
         if value is not _UNSET:
             setattr(profile, name, value)
     profile.last_crawl_at = crawled_at or utcnow()
+    if robots_status is not _UNSET:  # this run fetched robots.txt: its rules date from now
+        profile.robots_fetched_at = profile.last_crawl_at
     session.flush()
     return profile
 
