@@ -37,6 +37,10 @@ FETCH_STRATEGIES = ("static", "browser", "auto")
 BLOCKABLE_RESOURCES = ("image", "font", "media", "stylesheet")
 LINK_ROLES = ("navigate", "pagination", "item")
 REGEX_SCOPES = ("text", "html", "url")
+# A template's name and a dataset's (the spider's -a dataset=): file- and URL-safe, so they
+# can name files, Scrapyd arguments and API paths. The API validates with the same patterns.
+TEMPLATE_NAME = r"^[a-z0-9][a-z0-9_.-]{0,63}$"
+DATASET_NAME = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE_SUFFIXES = (".yml", ".yaml")
@@ -267,7 +271,7 @@ class RecordSpec(_Strict):
 
 
 class IntentTemplate(_Strict):
-    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]{0,63}$")
+    name: str = Field(pattern=TEMPLATE_NAME)
     intent: Literal["product", "article", "job_posting", "listing", "custom"] = "custom"
     description: str = ""
     start_urls: tuple[str, ...] = ()

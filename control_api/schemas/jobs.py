@@ -10,10 +10,8 @@ from urllib.parse import urlsplit
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from control_api.schemas.common import MAX_INT, PRINTABLE
-from dataops_spiders.templates import STRATEGIES
+from dataops_spiders.templates import DATASET_NAME, STRATEGIES, TEMPLATE_NAME
 
-TEMPLATE_NAME = r"^[a-z0-9][a-z0-9_.-]{0,63}$"  # IntentTemplate.name
-DATASET_NAME = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"  # the spider's -a dataset= rule
 MAX_START_URLS = 1000
 MAX_URL_CHARS = 2000
 CrawlStrategy = Literal[STRATEGIES]  # type: ignore[valid-type]

@@ -22,8 +22,10 @@ from dataops_spiders.store.templates import (
     read_stored_template,
 )
 from dataops_spiders.templates import (
+    DATASET_NAME,
     FETCH_STRATEGIES,
     STRATEGIES,
+    TEMPLATE_NAME,
     IntentTemplate,
     TemplateError,
     load_template,
@@ -31,8 +33,8 @@ from dataops_spiders.templates import (
     resolve_template_path,
 )
 
-DATASET_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
-STORED_NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")  # a template's `name` (templates.py)
+DATASET_NAME_RE = re.compile(DATASET_NAME)
+STORED_NAME_RE = re.compile(TEMPLATE_NAME)  # a stored template is asked for by name
 
 
 def runs_root() -> Path:
@@ -77,7 +79,7 @@ def _stored_template(
 ) -> tuple[IntentTemplate, int]:
     """A template the API stored under ``ref`` (its latest version, or ``version``);
     ``not_stored`` says what to tell when there is none."""
-    if not STORED_NAME.match(ref):
+    if not STORED_NAME_RE.match(ref):
         raise UsageError(not_stored)
     try:
         stored = read_stored_template(ref, version, store_url)
@@ -168,7 +170,7 @@ def parse_arguments(
     strategy = strategy or crawl.strategy
     if strategy not in STRATEGIES:
         raise UsageError(f"-a strategy= takes one of {', '.join(STRATEGIES)}, got {strategy!r}")
-    if dataset is not None and not DATASET_NAME.match(dataset):
+    if dataset is not None and not DATASET_NAME_RE.match(dataset):
         raise UsageError(
             f"-a dataset= takes a name of letters, digits, '.', '_' or '-' (at most 64), "
             f"got {dataset!r}"
