@@ -8,7 +8,11 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
+import subprocess
+import sys
 from decimal import Decimal
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -38,6 +42,14 @@ def write_urls(tmp_path, urls: list[str]):
     path = tmp_path / "urls.txt"
     path.write_text("\n".join(urls))
     return path
+
+
+def crawl_pages(run_dir, urls: list[str], fetch: str | None = None, **options):
+    """The generic product template over exactly ``urls`` (each an item page), fetched the way
+    ``fetch`` says (the template's own strategy when None)."""
+    args = [f"fetch={fetch}"] if fetch else []
+    start = f"start_urls={','.join(urls)}"
+    return crawl("generic_product", run_dir, "strategy=direct_item", start, *args, **options)
 
 
 def price_and_sku(record: dict) -> tuple:
@@ -91,10 +103,7 @@ def test_auto_on_a_site_without_javascript_pages_never_starts_a_browser(fixture_
         "atexit.register(lambda: open(path, 'w').write(json.dumps(\n"
         "    [m for m in sys.modules if 'playwright' in m or 'fetching.handler' in m])))\n"
     )
-    result = crawl(
-        "generic_product", tmp_path / "run", "strategy=direct_item",
-        f"start_urls={','.join(static_urls)}", "fetch=auto", python_path=(hook,),
-    )  # fmt: skip
+    result = crawl_pages(tmp_path / "run", static_urls, "auto", python_path=(hook,))
     assert result.returncode == 0, result.log[-3000:]
     assert len(result.records) == len(static_urls)
     fetching = result.summary["fetching"]
@@ -140,11 +149,9 @@ def test_under_a_crawl_delay_browser_and_static_pages_share_the_pace(tmp_path):
     # then the site as a whole gets one page per Crawl-delay, rendered or not.
     with start_in_subprocess(crawl_delay=1.0) as site:
         js_urls, static_urls, _ = mixed_urls(site.url, 2)
-        result = crawl(
-            "generic_product", tmp_path / "run", "strategy=direct_item",
-            f"start_urls={','.join(static_urls + js_urls)}", "fetch=auto",
-            settings={"DATAOPS_STORE": False},
-        )  # fmt: skip
+        result = crawl_pages(
+            tmp_path / "run", static_urls + js_urls, "auto", settings={"DATAOPS_STORE": False}
+        )
         log = site.request_log()
     assert result.returncode == 0, result.log[-3000:]
     assert result.summary["fetching"]["browser"] == len(js_urls)
@@ -166,11 +173,8 @@ def test_browser_pages_go_through_each_proxy_with_its_credentials(fixture_site, 
         ForwardProxy(credentials="crawler:s3cr3t-pw") as second,
     ):
         proxies = [f"http://crawler:s3cr3t-pw@127.0.0.1:{p.port}" for p in (first, second)]
-        result = crawl(
-            "generic_product", tmp_path / "run", "strategy=direct_item",
-            f"start_urls={','.join(js_urls)}", "fetch=browser",
-            settings={"DATAOPS_PROXIES": ",".join(proxies), "DATAOPS_STORE": False},
-        )  # fmt: skip
+        settings = {"DATAOPS_PROXIES": ",".join(proxies), "DATAOPS_STORE": False}
+        result = crawl_pages(tmp_path / "run", js_urls, "browser", settings=settings)
     assert result.returncode == 0, result.log[-3000:]
     by_url = result.records_by_url()
     for url, product in zip(js_urls, products[: len(js_urls)], strict=True):
@@ -183,10 +187,7 @@ def test_browser_pages_go_through_each_proxy_with_its_credentials(fixture_site, 
 
 def test_a_static_crawl_does_not_load_playwright(fixture_site, tmp_path):
     _, static_urls, _ = mixed_urls(fixture_site.url, 1)
-    result = crawl(
-        "generic_product", tmp_path / "run", "strategy=direct_item",
-        f"start_urls={static_urls[0]}", "fetch=static",
-    )  # fmt: skip
+    result = crawl_pages(tmp_path / "run", static_urls, "static")
     assert result.returncode == 0 and len(result.records) == 1
     assert "scrapy-playwright" not in result.log and "playwright" not in result.log.lower()
 
@@ -200,11 +201,8 @@ def test_without_a_working_chromium_static_pages_still_crawl(
     fixture_site, tmp_path, executable, message
 ):
     js_urls, static_urls, _ = mixed_urls(fixture_site.url, 2)
-    result = crawl(
-        "generic_product", tmp_path / "run", "strategy=direct_item",
-        f"start_urls={','.join(static_urls + js_urls)}", "fetch=browser",
-        settings={"DATAOPS_BROWSER_EXECUTABLE": executable},
-    )  # fmt: skip
+    settings = {"DATAOPS_BROWSER_EXECUTABLE": executable}
+    result = crawl_pages(tmp_path / "run", static_urls + js_urls, "browser", settings=settings)
     assert result.returncode == 0, result.log[-3000:]
     assert "DATAOPS_BROWSER_EXECUTABLE" in result.log and message in result.log
     assert "Traceback" not in result.log
@@ -215,10 +213,7 @@ def test_without_a_working_chromium_static_pages_still_crawl(
 
 def test_a_gzip_bomb_is_stopped_at_the_size_limit_and_recorded(fixture_site, tmp_path):
     url = f"{fixture_site.url}bomb.html"
-    result = crawl(
-        "generic_product", tmp_path / "run", "strategy=direct_item", f"start_urls={url}",
-        settings={"DOWNLOAD_MAXSIZE": 10 * 1024 * 1024},
-    )  # fmt: skip
+    result = crawl_pages(tmp_path / "run", [url], settings={"DOWNLOAD_MAXSIZE": 10 * 1024 * 1024})
     assert result.records == []
     node = result.nodes[url]
     assert node["error"] and "max" in node["error"].lower()
@@ -226,10 +221,9 @@ def test_a_gzip_bomb_is_stopped_at_the_size_limit_and_recorded(fixture_site, tmp
 
 def test_a_page_that_never_finishes_hits_the_time_limit_and_is_recorded(fixture_site, tmp_path):
     url = f"{fixture_site.url}slow/30"
-    result = crawl(
-        "generic_product", tmp_path / "run", "strategy=direct_item", f"start_urls={url}",
-        settings={"DOWNLOAD_TIMEOUT": 1, "RETRY_TIMES": 0},
-    )  # fmt: skip
+    result = crawl_pages(
+        tmp_path / "run", [url], settings={"DOWNLOAD_TIMEOUT": 1, "RETRY_TIMES": 0}
+    )
     assert "TimeoutError" in (result.nodes[url]["error"] or ""), result.log[-2000:]
     assert result.summary["pages_failed"] == 1
 
@@ -261,12 +255,6 @@ def test_pages_per_site_are_capped_and_the_rest_recorded(fixture_site, tmp_path)
 def site_profile(url: str, store_url: str | None = None) -> dict:
     """The source profile of ``url``'s site as `dataops sources --json` shows it (from the
     store at ``store_url``, else the session's)."""
-    import json
-    import os
-    import subprocess
-    import sys
-    from urllib.parse import urlsplit
-
     env = {**os.environ, **({"DATABASE_URL": store_url} if store_url else {})}
     done = subprocess.run(
         [sys.executable, "-m", "dataops_spiders.cli", "sources", "--json"],
@@ -283,11 +271,8 @@ def test_the_source_profile_learns_the_browser_section_and_the_best_strategy(
     js_urls, static_urls, _ = mixed_urls(fixture_site.url, 2)
     store_url = sqlite_url(tmp_path / "store.sqlite3")  # nothing learnt by earlier tests
     assert site_profile(fixture_site.url, store_url) == {}
-    result = crawl(
-        "generic_product", tmp_path / "run", "strategy=direct_item",
-        f"start_urls={','.join(js_urls + static_urls)}", "fetch=auto",
-        settings={"DATAOPS_DATABASE_URL": store_url},
-    )  # fmt: skip
+    settings = {"DATAOPS_DATABASE_URL": store_url}
+    result = crawl_pages(tmp_path / "run", js_urls + static_urls, "auto", settings=settings)
     assert result.returncode == 0, result.log[-3000:]
     profile = site_profile(fixture_site.url, store_url)
     assert "/app" in profile["browser_sections"] and profile["needs_browser"]
@@ -297,10 +282,9 @@ def test_the_source_profile_learns_the_browser_section_and_the_best_strategy(
 def test_the_source_profile_counts_the_answers_that_turned_us_away(fixture_site, tmp_path):
     url = f"{fixture_site.url}members/"
     before = site_profile(url).get("blocked", 0)
-    crawl(
-        "generic_product", tmp_path / "run", "strategy=direct_item", f"start_urls={url}",
-        settings={"DATAOPS_BROWSER_HEADERS": False, "RETRY_TIMES": 0},
-    )  # fmt: skip
+    crawl_pages(
+        tmp_path / "run", [url], settings={"DATAOPS_BROWSER_HEADERS": False, "RETRY_TIMES": 0}
+    )
     assert site_profile(url)["blocked"] == before + 1
 
 

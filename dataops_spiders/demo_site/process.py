@@ -90,7 +90,7 @@ class SiteProcess:
 
     def request_log(self) -> list[dict]:
         """Every request served since start or reset: {path, user_agent, referer,
-        accept_language, cookie, x_headers (the X-… headers), time, method, status}."""
+        accept_language, x_headers (the X-… headers), time, method, status}."""
         return self._admin("requests")
 
     def requests(self) -> list[str]:

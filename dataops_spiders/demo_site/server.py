@@ -412,7 +412,6 @@ class SiteHandler(BaseHTTPRequestHandler):
                 "user_agent": self.headers.get("User-Agent", ""),
                 "referer": self.headers.get("Referer", ""),
                 "accept_language": self.headers.get("Accept-Language", ""),
-                "cookie": self.headers.get("Cookie", ""),
                 "x_headers": {k: v for k, v in self.headers.items() if k.lower().startswith("x-")},
                 "time": time.time(),
                 "method": method,

@@ -21,13 +21,8 @@ PLAYWRIGHT_BLINK_SETTINGS = (
     "primaryHoverType=2,availableHoverTypes=2,primaryPointerType=4,availablePointerTypes=4"
 )
 FONT_SWITCH = "--disable-remote-fonts"
-CDP_RESOURCE_TYPES = {
-    "image": "Image",
-    "font": "Font",
-    "media": "Media",
-    "stylesheet": "Stylesheet",
-}
-BY_SWITCH = frozenset({"image", "font"})
+# The blockable types no switch covers, by their CDP names.
+PAUSED_TYPES = {"media": "Media", "stylesheet": "Stylesheet"}
 
 
 def with_switches(args: list[str], block: Iterable[str]) -> list[str]:
@@ -47,7 +42,7 @@ def with_switches(args: list[str], block: Iterable[str]) -> list[str]:
 
 def paused_types(block: Iterable[str]) -> list[str]:
     """CDP resource types to pause and fail on every page: the blocked ones no switch covers."""
-    return sorted(CDP_RESOURCE_TYPES[t] for t in set(block) - BY_SWITCH if t in CDP_RESOURCE_TYPES)
+    return sorted(PAUSED_TYPES[t] for t in set(block) if t in PAUSED_TYPES)
 
 
 async def block_on_page(page, types: list[str], stats=None) -> None:

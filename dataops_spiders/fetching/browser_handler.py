@@ -41,6 +41,8 @@ from dataops_spiders.middlewares.proxies import configured_proxies
 from dataops_spiders.netguard import Allowed, allow_list
 from dataops_spiders.store.config import data_dir
 
+ROUTED = object()  # a page's last render went through scrapy-playwright's route
+
 
 def _no_own_dns(settings) -> str:
     """The Chromium switch by which it resolves no host name itself, so nothing goes around
@@ -83,8 +85,8 @@ class BrowserDownloadHandler(ScrapyPlaywrightDownloadHandler):
         self._route_all = (
             self.abort_request is not None or self.process_request_headers is not use_scrapy_headers
         )
-        self._page_headers: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-        self._routed_pages: weakref.WeakSet = weakref.WeakSet()
+        # page -> how its last render went: ROUTED, or the identity headers it was given
+        self._last_render: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
     async def _download_request(self, request, spider=None):
         if self._closed:  # a request that waited for this handler while the crawl closed
@@ -125,7 +127,7 @@ class BrowserDownloadHandler(ScrapyPlaywrightDownloadHandler):
         headers = None if self._route_all else page_wide_headers(request)
         if headers is None:
             page = request.meta.get("playwright_page")
-            if isinstance(page, Page) and self._page_headers.pop(page, None):
+            if isinstance(page, Page) and self._last_render.get(page, ROUTED) is not ROUTED:
                 # an unrouted render gave this page another request's identity
                 await page.set_extra_http_headers({})
             try:
@@ -133,7 +135,7 @@ class BrowserDownloadHandler(ScrapyPlaywrightDownloadHandler):
             finally:
                 page = request.meta.get("playwright_page")
                 if isinstance(page, Page):
-                    self._routed_pages.add(page)
+                    self._last_render[page] = ROUTED
         return await self._render_unrouted(request, spider, headers)
 
     async def _render_unrouted(self, request, spider, headers: dict[str, str]):
@@ -142,16 +144,15 @@ class BrowserDownloadHandler(ScrapyPlaywrightDownloadHandler):
         page = request.meta.get("playwright_page")
         if not isinstance(page, Page) or page.is_closed():
             page = await self._create_page(request=request, spider=spider)
-        elif page in self._routed_pages:  # a routed request used it before
+        elif self._last_render.get(page) is ROUTED:
             await page.unroute("**")
-            self._routed_pages.discard(page)
         context_name = request.meta.setdefault("playwright_context", DEFAULT_CONTEXT_NAME)
         _attach_page_event_handlers(
             page=page, request=request, spider=spider, context_name=context_name
         )
-        if self._page_headers.get(page) != headers:
+        if self._last_render.get(page) != headers:
             await page.set_extra_http_headers(headers)
-            self._page_headers[page] = headers
+        self._last_render[page] = headers
         referer = request.headers.get("Referer")
         if referer:
             goto = request.meta.get("playwright_page_goto_kwargs") or {}
